@@ -1,0 +1,1 @@
+"""The articles domain: models, repository, service, schemas, router."""

@@ -1,0 +1,1 @@
+"""The claims domain: models, repository, service, schemas, router."""

@@ -1,0 +1,111 @@
+"""Opaque keyset ("cursor") pagination shared by every list endpoint.
+
+A repository names its stable order as a tuple of `SortKey`s (the last one unique, usually the
+id); the cursor is the base64url JSON of the last row's key values, and the next page is the rows
+strictly after it in that order. Keyset pages stay correct while rows are inserted and cost the
+same on page 1 and page 10,000, unlike OFFSET.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from fastapi import Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.sql.elements import ColumnElement
+
+from .errors import InvalidCursor
+from .settings import Settings
+
+T = TypeVar("T")
+Row = TypeVar("Row")
+
+_PARSE: dict[str, Callable[[Any], Any]] = {
+    "int": int,
+    "str": str,
+    "float": float,
+    "date": date.fromisoformat,
+    "datetime": datetime.fromisoformat,
+}
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a stable order: the SQL expression, its direction, how to read it off a row."""
+
+    expr: ColumnElement[Any]
+    get: Callable[[Any], Any]
+    kind: str = "int"
+    desc: bool = False
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next: str | None = Field(description="Cursor of the next page (pass as `cursor`); null on the last page.")
+    limit: int = Field(description="The page size used (requested `limit`, capped).")
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+
+
+def page_params(
+    request: Request,
+    limit: int | None = Query(None, ge=1, description="Page size (capped by the server's maximum)."),
+    cursor: str | None = Query(None, max_length=512, description="The `next` value of the previous page."),
+) -> PageParams:
+    settings: Settings = request.app.state.settings
+    return PageParams(min(limit or settings.default_page_size, settings.max_page_size), cursor)
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, date | datetime) else v for v in values],
+                     separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise ValueError("wrong shape")
+        return [_PARSE[k.kind](v) for k, v in zip(keys, values, strict=True)]
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidCursor("The cursor is not one this endpoint issued; start again without it.",
+                            errors=[{"loc": ["query", "cursor"], "field": "cursor",
+                                     "message": "invalid cursor", "type": "value_error"}]) from exc
+
+
+def after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the order `keys` (lexicographic, mixed directions)."""
+    clauses = []
+    for i, key in enumerate(keys):
+        eqs = [k.expr == v for k, v in zip(keys[:i], values[:i], strict=True)]
+        step = key.expr < values[i] if key.desc else key.expr > values[i]
+        clauses.append(and_(*eqs, step))
+    return or_(*clauses)
+
+
+def paginate_query(stmt: Select[Any], keys: Sequence[SortKey], params: PageParams) -> Select[Any]:
+    """Apply the order, the cursor and `limit + 1` (the extra row says whether a next page exists)."""
+    if params.cursor:
+        stmt = stmt.where(after(keys, decode_cursor(params.cursor, keys)))
+    order = [k.expr.desc() if k.desc else k.expr.asc() for k in keys]
+    return stmt.order_by(*order).limit(params.limit + 1)
+
+
+def page_of(rows: Sequence[Row], keys: Sequence[SortKey], params: PageParams) -> tuple[list[Row], str | None]:
+    """The page's rows and the cursor after its last row (None when this is the last page)."""
+    items = list(rows[: params.limit])
+    nxt = encode_cursor([k.get(items[-1]) for k in keys]) if len(rows) > params.limit and items else None
+    return items, nxt

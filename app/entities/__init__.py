@@ -1,0 +1,1 @@
+"""The entities domain: models, repository, service, schemas, router."""

@@ -1,0 +1,1 @@
+"""The events domain: models, repository, service, schemas, router."""
