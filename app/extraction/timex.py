@@ -1,25 +1,1143 @@
-"""Temporal expressions: find dates, times, durations and sets; normalise to TimeML values.
+"""Temporal expressions: find dates, times, durations and sets; normalise them to TimeML values.
 
-Starting point: spaCy DATE/TIME spans with ISO values only where the text is absolute.
+HeidelTime-style: a declarative table of rules (`RULES`: a compiled pattern, a TIMEX3 type and a
+normalisation function) built from the word lists in `data/timex_lexicon.tsv`. The matcher runs
+on the text (each pattern once, linear scans, no nested quantifiers, so hostile input cannot make
+it backtrack); the spaCy parse is consulted only for tense (which Friday: the last or the next?)
+and to tell a year from a count ("1998 people"). Spans follow the TimeML/TimeBank conventions:
+prepositions stay outside, determiners and modifiers ("the", "early", "more than") inside.
+
+Relative expressions are resolved against `published_at` (anchor "published_at") or against the
+previous date in the discourse ("the day before": anchor = that timex's id). Without a reference
+date a relative expression keeps its text and gets no value — never a guessed one.
 """
 
 from __future__ import annotations
 
+import bisect
+import csv
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
 
-from .types import Context, Timex
+from .types import Context, Timex, TimexType
 
-_ISO = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+# --------------------------------------------------------------------------- lexicon
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """The word lists of `data/timex_lexicon.tsv`, by category (lower-case word -> value)."""
+
+    cats: dict[str, dict[str, str]]
+
+    def get(self, cat: str) -> dict[str, str]:
+        return self.cats.get(cat, {})
+
+
+@cache
+def lexicon() -> Lexicon:
+    cats: dict[str, dict[str, str]] = {}
+    path = resources.files(__package__).joinpath("data", "timex_lexicon.tsv")
+    with path.open(encoding="utf-8") as f:
+        for row in csv.reader(f, delimiter="\t"):
+            if not row or row[0].startswith("#") or len(row) < 2:
+                continue
+            cats.setdefault(row[0].strip(), {})[row[1].strip().lower()] = (row[2].strip()
+                                                                           if len(row) > 2 else "")
+    return Lexicon(cats)
+
+
+def _alt(words: Any) -> str:
+    """A regex alternation of phrases, longest first; inner spaces match any short blank run."""
+    parts = sorted({w for w in words}, key=len, reverse=True)
+    return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"[ \t\n]{1,3}") for w in parts) + ")"
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[\s\-]+", " ", s.strip().lower()).rstrip(".")
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _iso_week(d: date) -> str:
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def _add_months(y: int, m: int, n: int) -> tuple[int, int]:
+    k = y * 12 + (m - 1) + n
+    return k // 12, k % 12 + 1
+
+
+def _quarter(d: date) -> tuple[int, int]:
+    return d.year, (d.month - 1) // 3 + 1
+
+
+def _shift(ref: date, unit: str, n: int) -> str | None:
+    """`ref` moved by n units, formatted at that unit's granularity (TimeML value)."""
+    if unit == "D":
+        return (ref + timedelta(days=n)).isoformat()
+    if unit == "W":
+        return _iso_week(ref + timedelta(weeks=n))
+    if unit == "M":
+        y, m = _add_months(ref.year, ref.month, n)
+        return f"{y:04d}-{m:02d}"
+    if unit == "Q":
+        y, q = _quarter(ref)
+        k = y * 4 + (q - 1) + n
+        return f"{k // 4:04d}-Q{k % 4 + 1}"
+    if unit == "Y":
+        return f"{ref.year + n:04d}"
+    if unit == "DE":
+        return f"{(ref.year + 10 * n) // 10:03d}"
+    if unit == "CE":
+        return f"{(ref.year + 100 * n) // 100:02d}"
+    if unit == "WE":
+        return _iso_week(ref + timedelta(weeks=n)) + "-WE"
+    return None
+
+
+def _shift_value(value: str, unit: str, n: int) -> str | None:
+    """A TimeML date value moved by n units, keeping its granularity when it is finer than unit."""
+    m = re.fullmatch(r"(\d{4})-Q([1-4])", value)
+    if m and unit in ("Y", "Q"):
+        k = int(m.group(1)) * 4 + int(m.group(2)) - 1 + (4 * n if unit == "Y" else n)
+        return f"{k // 4:04d}-Q{k % 4 + 1}"
+    m = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    if m and unit in ("Y", "M"):
+        y, mo = _add_months(int(m.group(1)), int(m.group(2)), 12 * n if unit == "Y" else n)
+        return f"{y:04d}-{mo:02d}"
+    m = re.fullmatch(r"(\d{4})", value)
+    if m and unit == "Y":
+        return f"{int(m.group(1)) + n:04d}"
+    d = _to_date(value)
+    if d is None:
+        return None
+    if unit == "Y":
+        try:
+            return d.replace(year=d.year + n).isoformat()
+        except ValueError:
+            return d.replace(year=d.year + n, day=28).isoformat()
+    return _shift(d, unit, n)
+
+
+def _to_date(value: str | None) -> date | None:
+    if value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value[:10]):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _easter(y: int) -> date:
+    """Gregorian Easter Sunday (anonymous Gregorian algorithm)."""
+    a, b, c = y % 19, y // 100, y % 100
+    d, e = b // 4, b % 4
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month = (h + l_ - 7 * m + 114) // 31
+    return date(y, month, (h + l_ - 7 * m + 114) % 31 + 1)
+
+
+def _holiday(rule: str, y: int) -> date | None:
+    """A holiday's date in year y from its lexicon rule (MM-DD, easter+N, or N:weekday:MM)."""
+    if rule.startswith("easter"):
+        return _easter(y) + timedelta(days=int(rule[6:] or 0))
+    if ":" in rule:
+        n, wd, mo = (int(x) for x in rule.split(":"))
+        if n > 0:
+            first = date(y, mo, 1)
+            return first + timedelta(days=(wd - first.isoweekday()) % 7 + 7 * (n - 1))
+        nxt = date(y + (mo == 12), mo % 12 + 1, 1) - timedelta(days=1)
+        return nxt - timedelta(days=(nxt.isoweekday() - wd) % 7)
+    mo, d = (int(x) for x in rule.split("-"))
+    return _safe_date(y, mo, d)
+
+
+def _number(text: str) -> str | None:
+    """A count as TimeML wants it: '2', '1.5', or 'X' for vague quantities; None if not a number."""
+    lex = lexicon()
+    t = _norm(text).replace(",", "")
+    if t in lex.get("fuzzy_number"):
+        return "X"
+    if t in lex.get("number"):
+        return lex.get("number")[t]
+    m = re.fullmatch(r"(\d+)(?: 1/2|\.5)", t)
+    if m:
+        return m.group(1) + ".5"
+    if re.fullmatch(r"\d+(?:\.\d+)?", t):
+        return t
+    total = 0
+    for w in t.split():
+        v = lex.get("number").get(w)
+        if v is None:
+            return None
+        n = int(v)
+        total = total * n if n in (100, 1000) and total else total + n
+    return str(total) if total else None
+
+
+def _duration(num: str, unit: str, half: bool = False) -> str:
+    """P2W, PT3H, P9M (quarters), P10Y (decades), PXY (vague), with an optional added half."""
+    mult = {"Q": ("M", 3), "DE": ("Y", 10), "CE": ("Y", 100), "ML": ("Y", 1000)}
+    if unit in mult:
+        unit, k = mult[unit]
+        if num != "X":
+            num = _fmt_num(float(num) * k)
+    clock = unit.startswith("T")
+    letter = unit[1:] if clock else unit
+    if half and num != "X":
+        num = _fmt_num(float(num) + 0.5)
+    if num != "X" and "." in num:  # express halves in the next smaller unit when TimeML has one
+        whole = int(float(num))
+        smaller = {"H": ("M", 30), "M": ("S", 30)} if clock else {"Y": ("M", 6), "D": ("TH", 12)}
+        if letter in smaller:
+            sub, amount = smaller[letter]
+            body = f"{whole}{letter}" if whole else ""
+            if sub.startswith("T"):
+                return f"P{body}T{amount}{sub[1:]}"
+            return ("PT" if clock else "P") + body + f"{amount}{sub}"
+    return ("PT" if clock else "P") + num + letter
+
+
+def _fmt_num(x: float) -> str:
+    return str(int(x)) if x == int(x) else str(x)
+
+
+# --------------------------------------------------------------------------- resolver state
+
+
+TENSE_PAST, TENSE_FUTURE, TENSE_PRESENT = "past", "future", "present"
+REJECT = "\x00reject"  # a normaliser's verdict: this match is not a timex
+
+
+@dataclass(slots=True)
+class Resolved:
+    value: str | None
+    anchor: str | None = None  # "dct", "discourse" or None (absolute)
+    type: TimexType | None = None  # overrides the rule's type
+
+
+class Resolver:
+    """What a normaliser may consult: publication date, tense, the text, the discourse so far."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.text = ctx.text
+        self.dct = ctx.published_at
+        self.doc = ctx.doc
+        self._starts = [t.idx for t in ctx.doc] if ctx.doc is not None else []
+        self.last_date: tuple[str, str] | None = None  # (value, timex id) of the last dated timex
+        self.last_year: int | None = None  # the last explicitly written year
+        self.last_year_at = -1
+        self.last_quarter: str | None = None  # the last reported quarter ("1989-Q3")
+        self.match_start = 0
+        self.anchor_id: str | None = None
+
+    # --- spaCy look-ups
+    def token_at(self, char: int) -> Any:
+        if not self._starts:
+            return None
+        i = bisect.bisect_right(self._starts, char) - 1
+        return self.doc[max(i, 0)]
+
+    def tense(self, char: int) -> str | None:
+        """Tense of the clause governing the token at `char`: past, future, present or None."""
+        tok = self.token_at(char)
+        if tok is None:
+            return None
+        verb = tok
+        for _ in range(6):
+            if verb.pos_ in ("VERB", "AUX") or verb.head is verb:
+                break
+            verb = verb.head
+        if verb.pos_ not in ("VERB", "AUX"):
+            return self._sentence_tense(tok)
+        return self._verb_tense(verb) or self._sentence_tense(tok)
+
+    @staticmethod
+    def _verb_tense(verb: Any) -> str | None:
+        kids = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+        low = {c.lower_ for c in kids}
+        if low & {"will", "'ll", "shall", "wo"}:
+            return TENSE_FUTURE
+        if any(c.lower_ == "to" and c.dep_ == "aux" for c in kids):
+            gov = verb.head if verb.dep_ in ("xcomp", "ccomp", "advcl", "acl") else None
+            if gov is not None and gov is not verb:
+                t = Resolver._verb_tense(gov)
+                if t == TENSE_PAST and gov.lemma_ not in ("plan", "schedule", "expect", "set", "agree",
+                                                          "intend", "promise", "hope", "want"):
+                    return TENSE_PAST
+            return TENSE_FUTURE
+        if any(c.tag_ in ("VBD",) for c in kids) and verb.tag_ == "VBG":
+            return TENSE_PAST
+        if low & {"is", "are", "am"} and verb.tag_ == "VBG":
+            return TENSE_FUTURE
+        if verb.tag_ in ("VBD",) or (verb.tag_ == "VBN" and (low & {"has", "have", "had", "was",
+                                                                    "were"})):
+            return TENSE_PAST
+        if verb.tag_ == "VBN" and any(c.tag_ == "VBD" for c in kids):
+            return TENSE_PAST
+        if verb.tag_ in ("VBZ", "VBP") or low & {"is", "are", "am", "do", "does"}:
+            return TENSE_PRESENT
+        if low & {"was", "were", "did", "had"}:
+            return TENSE_PAST
+        if verb.tag_ == "MD":
+            return TENSE_FUTURE if verb.lower_ in ("will", "shall", "'ll", "wo") else None
+        return None
+
+    @staticmethod
+    def _sentence_tense(tok: Any) -> str | None:
+        sent = tok.sent
+        fut = past = False
+        for t in sent:
+            if t.lower_ in ("will", "'ll", "shall"):
+                fut = True
+            elif t.tag_ == "VBD":
+                past = True
+        if fut and not past:
+            return TENSE_FUTURE
+        if past and not fut:
+            return TENSE_PAST
+        return None
+
+    def is_count(self, start: int, end: int) -> bool:
+        """True when a number is a count of something ('1998 people'), not a year."""
+        tok = self.token_at(start)
+        if tok is None or tok.idx != start:
+            return False
+        if tok.dep_ == "nummod" and tok.head.tag_ == "NNS" and tok.head.i > tok.i:
+            return True
+        return False
+
+    def year_in_sentence(self, at: int) -> int | None:
+        """An explicit year written earlier in the same sentence ("in 1996 ... on March 3")."""
+        if self.last_year is None or self.last_year_at < 0:
+            return None
+        tok = self.token_at(at)
+        start = tok.sent.start_char if tok is not None else at - 200
+        return self.last_year if self.last_year_at >= start else None
+
+    def pos_at(self, char: int) -> str:
+        tok = self.token_at(char)
+        return tok.pos_ if tok is not None and tok.idx == char else ""
+
+    def before(self, n: int = 30) -> str:
+        return self.text[max(0, self.match_start - n):self.match_start]
+
+    # --- references
+    def dct_ok(self) -> bool:
+        return self.dct is not None
+
+    def discourse(self) -> tuple[str, str | None] | None:
+        """(value, anchor) of the reference for 'the day before': the last date, else the DCT."""
+        if self.last_date is not None:
+            self.anchor_id = self.last_date[1]
+            return self.last_date[0], "discourse"
+        if self.dct is not None:
+            return self.dct.isoformat(), "dct"
+        return None
+
+
+Norm = Callable[[re.Match[str], Resolver], Resolved | str]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    pattern: re.Pattern[str]
+    type: TimexType
+    normalise: Norm
+
+
+# --------------------------------------------------------------------------- patterns
+
+_LX = lexicon()
+MONTH = _alt(_LX.get("month"))
+MONTH_ABBR = _alt(_LX.get("month_abbr")) + r"\.?"
+ANY_MONTH = f"(?:{MONTH}|{MONTH_ABBR})"
+WEEKDAY = _alt(_LX.get("weekday"))
+SEASON = _alt(_LX.get("season"))
+POD = _alt(_LX.get("part_of_day"))
+HOLIDAY = _alt(_LX.get("holiday"))
+_UNITS = _LX.get("unit")
+UNIT = _alt(list(_UNITS) + [u + "s" for u in _UNITS] + ["centuries", "millennia"])
+_NUMWORD = _alt([w for w in _LX.get("number") if w not in ("a", "an")])
+_TENS = _alt([w for w, v in _LX.get("number").items() if v.isdigit() and 20 <= int(v) < 100])
+_ONES = _alt([w for w, v in _LX.get("number").items() if v.isdigit() and 1 <= int(v) < 10
+              and w not in ("a", "an")])
+NUM = (rf"(?:\d{{1,4}}(?:\.\d+|[ \t]1/2)?|{_TENS}[ \t-]{_ONES}|{_alt(_LX.get('fuzzy_number'))}"
+       rf"|{_NUMWORD}|an?)")
+DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+YEAR = r"(?:1[0-9]\d\d|20\d\d)"
+LB = r"(?<![\w$£€#@/.,-])"
+LBW = r"(?<![\w])"
+RB = r"(?![\w%])"
+RBN = r"(?![\w%]|[.,/:]\d)"
+SP = r"[ \t\n]{1,3}"  # a blank between words: bounded, so no pattern can backtrack far
+DAYWORD = _alt(_LX.get("day_word"))
+REL_DET = _alt(_LX.get("rel_det"))
+DIRECTION = _alt(_LX.get("direction"))
+REF = _alt(_LX.get("reference"))
+SETWORD = _alt(_LX.get("set_word"))
+DUR_MOD = _alt(_LX.get("dur_modifier"))
+DATE_MOD = _alt(_LX.get("date_modifier"))
+ORD = _alt(_LX.get("ordinal"))
+
+
+def _c(p: str) -> re.Pattern[str]:
+    return re.compile(p, re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- normalisers
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def _month_num(s: str) -> int:
+    w = _norm(s)
+    return int(_LX.get("month").get(w) or _LX.get("month_abbr").get(w) or 0)
+
+
+def _infer_year(month: int, day: int | None, r: Resolver, at: int) -> int | None:
+    """Year of a month(-day) without one: from tense, and the DCT; None without a DCT."""
+    if r.dct is None:
+        return None
+    dct = r.dct
+    tense = r.tense(at)
+    dd = day or 1
+    cands = [(y, _safe_date(y, month, dd)) for y in (dct.year - 1, dct.year, dct.year + 1)]
+    valid = [(y, d) for y, d in cands if d is not None]
+    if not valid:
+        return None
+    same = month == dct.month and day is None
+    if same:
+        return dct.year
+    explicit = r.year_in_sentence(at)
+    if explicit is not None:
+        return explicit
+    this = _safe_date(dct.year, month, dd)
+    if this is None:
+        return min(valid, key=lambda yd: abs((yd[1] - dct).days))[0]
+    gap = (this - dct).days
+    # News mostly talks about the near past and near future: keep the publication year unless the
+    # tense puts the date clearly on the other side of it (past tense, two months ahead: last year).
+    if tense == TENSE_PAST and gap > 60:
+        return dct.year - 1
+    if tense == TENSE_FUTURE and gap < -60:
+        return dct.year + 1
+    if tense is None and abs(gap) > 183:
+        return dct.year + (1 if gap < 0 else -1)
+    return dct.year
+
+
+_DATELINE = re.compile(r"(?:^|\n)[ \t]*[A-Z][A-Z .'-]{1,30}(?:,[ \t]*[A-Z][A-Za-z .]{1,20})?,[ \t]*$")
+
+
+def n_month_day(m: re.Match[str], r: Resolver) -> Resolved | str:
+    month_text = m.group("month")
+    if not _capitalised(month_text):
+        return REJECT
+    month = _month_num(month_text)
+    day = int(re.match(r"\d+", m.group("day")).group(0))  # type: ignore[union-attr]
+    if _safe_date(2000, month, day) is None:
+        return REJECT
+    if _DATELINE.search(r.before(40)) and re.match(r"\s*(?:\(|--|_)", r.text[m.end():m.end() + 4]):
+        return REJECT  # "WASHINGTON, August 11 (Xinhua) --": the dateline repeats the DCT
+    year_text = m.groupdict().get("year")
+    if year_text:
+        return Resolved(f"{int(year_text):04d}-{month:02d}-{day:02d}")
+    y = _infer_year(month, day, r, m.start())
+    if y is None:
+        return Resolved(None)
+    return Resolved(f"{y:04d}-{month:02d}-{day:02d}", "dct")
+
+
+def n_month_year(m: re.Match[str], r: Resolver) -> Resolved | str:
+    if not _capitalised(m.group("month")):
+        return REJECT
+    return Resolved(f"{int(m.group('year')):04d}-{_month_num(m.group('month')):02d}")
+
+
+_AMBIGUOUS_MONTHS = {"may", "march", "august", "april", "june", "jan"}
+_MONTH_CUE = re.compile(r"(?:\b(?:in|since|until|till|by|of|from|through|to|during|before|after|early|"
+                        r"late|mid|last|next|this|and|or|between|that|each|every|for|on)[\s-]{1,3}"
+                        r"|mid-)$", re.IGNORECASE)
+
+
+def n_month(m: re.Match[str], r: Resolver) -> Resolved | str:
+    text = m.group("month")
+    if not _capitalised(text):
+        return REJECT
+    if _norm(text) in _AMBIGUOUS_MONTHS and not _MONTH_CUE.search(r.before(12)):
+        return REJECT
+    month = _month_num(text)
+    y = _infer_year(month, None, r, m.start())
+    if y is None:
+        return Resolved(None)
+    return Resolved(f"{y:04d}-{month:02d}", "dct")
+
+
+def n_numeric(m: re.Match[str], r: Resolver) -> Resolved | str:
+    g = m.groupdict()
+    if g.get("iy"):
+        y, mo, d = int(g["iy"]), int(g["im"]), int(g["id"])
+    else:
+        mo, d, yy = int(g["um"]), int(g["ud"]), g["uy"]
+        y = int(yy) if len(yy) == 4 else (1900 + int(yy) if int(yy) >= 50 else 2000 + int(yy))
+    if _safe_date(y, mo, d) is None:
+        return REJECT
+    return Resolved(f"{y:04d}-{mo:02d}-{d:02d}")
+
+
+def n_year(m: re.Match[str], r: Resolver) -> Resolved | str:
+    y = int(m.group("year"))
+    if not 1000 <= y <= 2099:
+        return REJECT
+    if not m.group(0).lower().startswith(("fiscal", "the")) and r.is_count(m.start("year"), m.end()):
+        return REJECT
+    return Resolved(f"{y:04d}")
+
+
+def n_decade(m: re.Match[str], r: Resolver) -> Resolved | str:
+    g = m.groupdict()
+    if g.get("dec"):
+        return Resolved(g["dec"][:3])
+    yy = int(g["yy"])
+    century = 19 if yy >= 20 else 20
+    if r.dct is not None and yy < 20:
+        century = r.dct.year // 100 if (r.dct.year % 100) >= yy else r.dct.year // 100 - 1
+    return Resolved(f"{century}{yy // 10}")
+
+
+def n_century(m: re.Match[str], r: Resolver) -> Resolved | str:
+    n = re.match(r"\d+", m.group("cn"))
+    k = int(n.group(0)) if n else int(_LX.get("ordinal").get(_norm(m.group("cn")), "0") or 0)
+    if not k:
+        return REJECT
+    return Resolved(f"{k - 1:02d}")
+
+
+def _weekday_date(wd: int, r: Resolver, at: int, direction: int = 0) -> date | None:
+    """The date of a weekday: direction -1 last, +1 next, 0 from tense (news: same day counts)."""
+    if r.dct is None:
+        return None
+    dct = r.dct
+    diff = wd - dct.isoweekday()
+    if direction == 0:
+        tense = r.tense(at)
+        direction = 1 if tense in (TENSE_FUTURE,) else -1
+        if diff == 0:
+            return dct
+    if direction < 0:
+        return dct + timedelta(days=(diff % 7) - 7 if diff % 7 else -7)
+    return dct + timedelta(days=diff % 7 if diff % 7 else 7)
+
+
+def n_weekday(m: re.Match[str], r: Resolver) -> Resolved | str:
+    text = m.group("wd")
+    if not _capitalised(text):
+        return REJECT
+    wd = int(_LX.get("weekday")[_norm(text).rstrip("s")])
+    if _norm(text).endswith("s"):
+        return Resolved(f"XXXX-WXX-{wd}", None, "SET")
+    det = _norm(m.groupdict().get("det") or "")
+    direction = {"last": -1, "this past": -1, "past": -1, "next": 1, "this coming": 1, "coming": 1}.get(
+        det, 0)
+    d = _weekday_date(wd, r, m.start(), direction)
+    if d is None:
+        return Resolved(None)
+    pod = m.groupdict().get("pod")
+    if pod:
+        return Resolved(d.isoformat() + "T" + _LX.get("part_of_day")[_norm(pod)], "dct", "TIME")
+    return Resolved(d.isoformat(), "dct")
+
+
+def n_day_word(m: re.Match[str], r: Resolver) -> Resolved | str:
+    w = _norm(m.group("dw"))
+    pod = m.groupdict().get("pod")
+    if r.dct is None:
+        return Resolved(None)
+    d = r.dct + timedelta(days=int(_LX.get("day_word")[w]))
+    if w == "tonight":
+        return Resolved(d.isoformat() + "TNI", "dct", "TIME")
+    if pod:
+        return Resolved(d.isoformat() + "T" + _LX.get("part_of_day")[_norm(pod)], "dct", "TIME")
+    return Resolved(d.isoformat(), "dct")
+
+
+def n_this_pod(m: re.Match[str], r: Resolver) -> Resolved | str:
+    if r.dct is None:
+        return Resolved(None)
+    det = _norm(m.group("det"))
+    code = _LX.get("part_of_day")[_norm(m.group("pod"))]
+    d = r.dct - timedelta(days=1) if det == "last" else r.dct
+    if det == "last" and code != "NI":
+        return REJECT
+    return Resolved(d.isoformat() + "T" + code, "dct")
+
+
+def n_reference(m: re.Match[str], r: Resolver) -> Resolved | str:
+    w = _norm(m.group(0))
+    if w == "soon" and re.search(r"\bas[ \t]{1,3}$", r.before(4)):
+        return REJECT  # "as soon as"
+    if w in _LX.get("reference_adj"):
+        tok = r.token_at(m.start())
+        if tok is None or tok.pos_ != "ADJ" or tok.dep_ != "amod":
+            return REJECT
+        return Resolved(_LX.get("reference_adj")[w])
+    if w == "now" and re.match(r"[ \t]{1,3}that\b", r.text[m.end():m.end() + 8]):
+        return Resolved("PRESENT_REF")
+    return Resolved(_LX.get("reference")[w])
+
+
+def n_rel_unit(m: re.Match[str], r: Resolver) -> Resolved | str:
+    det = _norm(m.group("det"))
+    unit_word = _norm(m.group("unit"))
+    n = int(_LX.get("rel_det")[det])
+    if unit_word == "weekend":
+        unit = "WE"
+    else:
+        unit = _UNITS.get(unit_word, "")
+    if unit in ("TS", "TM", "TH", "D", "ML", ""):
+        return REJECT
+    if r.dct is None:
+        return Resolved(None)
+    if unit == "WE":
+        if n == 0:
+            tense = r.tense(m.start())
+            n = -1 if tense == TENSE_PAST and r.dct.isoweekday() < 6 else 0
+        return Resolved(_shift(r.dct, "WE", n), "dct")
+    return Resolved(_shift(r.dct, unit, n), "dct")
+
+
+def n_the_weekend(m: re.Match[str], r: Resolver) -> Resolved | str:
+    if r.dct is None:
+        return Resolved(None)
+    tense = r.tense(m.start())
+    n = 0
+    if tense != TENSE_FUTURE and r.dct.isoweekday() < 6:
+        n = -1
+    return Resolved(_shift(r.dct, "WE", n), "dct")
+
+
+def n_rel_named(m: re.Match[str], r: Resolver) -> Resolved | str:
+    """this/last/next + month, season or holiday."""
+    det = _norm(m.group("det"))
+    name = _norm(m.group("name"))
+    if r.dct is None:
+        return Resolved(None)
+    dct = r.dct
+    step = int(_LX.get("rel_det").get(det.replace("this past", "last").replace("this coming", "next"), "0"))
+    if name in _LX.get("month"):
+        if not _capitalised(m.group("name")):
+            return REJECT
+        mo = int(_LX.get("month")[name])
+        if step < 0:
+            y = dct.year if mo < dct.month else dct.year - 1
+        elif step > 0:
+            y = dct.year if mo > dct.month else dct.year + 1
+        else:
+            y = dct.year
+        return Resolved(f"{y:04d}-{mo:02d}", "dct")
+    if name in _LX.get("season"):
+        code = _LX.get("season")[name]
+        order = ["WI", "SP", "SU", "FA"]
+        cur = order[(dct.month % 12) // 3]
+        y = dct.year
+        if step < 0:
+            y = dct.year if order.index(code) < order.index(cur) else dct.year - 1
+        elif step > 0:
+            y = dct.year if order.index(code) > order.index(cur) else dct.year + 1
+        return Resolved(f"{y:04d}-{code}", "dct")
+    if name in _LX.get("holiday"):
+        rule = _LX.get("holiday")[name]
+        d = _holiday(rule, dct.year)
+        if d is None:
+            return Resolved(None)
+        if step < 0 and d >= dct:
+            d = _holiday(rule, dct.year - 1)
+        elif step > 0 and d <= dct:
+            d = _holiday(rule, dct.year + 1)
+        return Resolved(d.isoformat() if d else None, "dct")
+    return REJECT
+
+
+def n_season(m: re.Match[str], r: Resolver) -> Resolved | str:
+    code = _LX.get("season")[_norm(m.group("season"))]
+    y = m.group("sy") or m.group("sy2")
+    if y:
+        return Resolved(f"{int(y):04d}-{code}")
+    word = _norm(m.group("season"))
+    if word in ("spring", "fall") and not m.group(0).lower().startswith("the"):
+        return REJECT
+    if r.dct is None:
+        return Resolved(None)
+    return Resolved(f"{r.dct.year:04d}-{code}", "dct")
+
+
+def n_holiday(m: re.Match[str], r: Resolver) -> Resolved | str:
+    name = _norm(m.group("hol"))
+    if not _capitalised(m.group("hol")):
+        return REJECT
+    rule = _LX.get("holiday")[name]
+    y_text = m.groupdict().get("hy")
+    if y_text:
+        d = _holiday(rule, int(y_text))
+        return Resolved(d.isoformat() if d else None)
+    if r.dct is None:
+        return Resolved(None)
+    tense = r.tense(m.start())
+    d = _holiday(rule, r.dct.year)
+    if d is None:
+        return Resolved(None)
+    if tense == TENSE_PAST and d > r.dct:
+        d = _holiday(rule, r.dct.year - 1)
+    elif tense == TENSE_FUTURE and d < r.dct:
+        d = _holiday(rule, r.dct.year + 1)
+    return Resolved(d.isoformat() if d else None, "dct")
+
+
+def _quarter_year(m: re.Match[str], r: Resolver) -> tuple[int, str | None] | None:
+    g = m.groupdict()
+    if g.get("qy"):
+        return int(g["qy"]), None
+    if r.dct is None:
+        return None
+    pre = _norm(g.get("qpre") or "")
+    if pre.startswith("last year"):
+        return r.dct.year - 1, "dct"
+    explicit = r.year_in_sentence(m.start())
+    if explicit is not None:
+        return explicit, None
+    return r.dct.year, "dct"
+
+
+def n_quarter(m: re.Match[str], r: Resolver) -> Resolved | str:
+    q = int(_LX.get("ordinal")[_norm(m.group("qord"))])
+    yr = _quarter_year(m, r)
+    if yr is None:
+        return Resolved(None)
+    y, anchor = yr
+    if anchor and r.dct is not None and y == r.dct.year and q > _quarter(r.dct)[1] \
+            and r.tense(m.start()) == TENSE_PAST:
+        y -= 1
+    return Resolved(f"{y:04d}-Q{q}", anchor)
+
+
+def n_rel_quarter(m: re.Match[str], r: Resolver) -> Resolved | str:
+    """the quarter / the latest quarter / the year-ago quarter: relative to the last reported quarter."""
+    if r.dct is None:
+        return Resolved(None)
+    pre = _norm(m.group("rq") or "")
+    qy = m.groupdict().get("qy")
+    base = r.last_quarter or _shift(r.dct, "Q", -1) or ""
+    if qy:
+        return Resolved(f"{int(qy):04d}-Q{base[-1]}", "dct")
+    if pre in ("current", "this", "the current"):
+        base = _shift(r.dct, "Q", 0) or ""
+    elif pre in ("next", "the next", "coming", "the coming"):
+        base = _shift(r.dct, "Q", 1) or ""
+    elif pre in ("latest", "the latest", "last", "the last", "past", "previous", "most recent"):
+        base = _shift(r.dct, "Q", -1) or ""
+    if "year" in pre:
+        return Resolved(_shift_value(base, "Y", -1), "dct", "DATE")
+    return Resolved(base, "dct")
+
+
+def n_half(m: re.Match[str], r: Resolver) -> Resolved | str:
+    h = int(_LX.get("ordinal").get(_norm(m.group("hord")), "2"))
+    if h > 2:
+        return REJECT
+    y = m.group("hy")
+    if y:
+        return Resolved(f"{int(y):04d}-H{h}")
+    if r.dct is None:
+        return Resolved(None)
+    return Resolved(f"{r.dct.year:04d}-H{h}", "dct")
+
+
+_SET_BEFORE = re.compile(r"(?:\d|\$|%|\bonce|\btwice|\btimes|\bcents?|\bdollars?|\bpounds?|\bmillion|"
+                         r"\bbillion|\bpercent|\bmiles?|\bhours?)[ \t]{0,3}$", re.IGNORECASE)
+
+
+def n_duration(m: re.Match[str], r: Resolver) -> Resolved | str:
+    g = m.groupdict()
+    unit_word = _norm(g["dunit"])
+    unit = _UNITS.get(unit_word) or _UNITS.get(unit_word[:-1]) or (
+        "CE" if unit_word == "centuries" else "ML" if unit_word == "millennia" else None)
+    if unit is None:
+        return REJECT
+    after = r.text[m.end():m.end() + 6].lower()
+    if re.match(r"[ -]{1,2}old\b|-olds?\b", after):
+        return REJECT  # an age, not a period
+    num_text = g.get("dlow") or g["dnum"]
+    num = _number(num_text)
+    if num is None:
+        return REJECT
+    if num_text.isdigit() and len(num_text) == 4 and unit not in ("TS", "TM", "TH", "D") and \
+            re.fullmatch(YEAR, num_text):
+        return REJECT  # "the 1988 quarter" is a year's quarter, not 1988 quarters
+    if g["dunit"][:1].isupper() and num_text[:1].isdigit():
+        return REJECT  # a title ("60 Minutes")
+    if unit == "TS" and num_text.lower() in ("a", "an"):
+        return REJECT  # "a second attempt"
+    if unit == "Q" and re.match(r"[ \t]{1,3}of\b", after):
+        return REJECT  # "three-quarters of the vote" is a fraction
+    direction = g.get("ddir")
+    if direction and _norm(direction) in ("before", "after") and \
+            not re.match(r"\s*(?:[,.;:!?)\"'\u201d]|$|and\b|but\b)", r.text[m.end():m.end() + 6]):
+        return REJECT  # "two months after his team left": a period before a clause, not a date
+    lead = _norm(g.get("dpre") or "")
+    if direction:
+        step = int(_LX.get("direction")[_norm(direction)])
+        if num == "X":
+            return Resolved("PAST_REF" if step < 0 else "FUTURE_REF", None, "DATE")
+        amount = float(num)
+        is_ago = _norm(direction) in ("ago", "from now", "hence")
+        ref: tuple[str, str | None] | None
+        if is_ago:
+            ref = (r.dct.isoformat(), "dct") if r.dct else None
+        else:
+            ref = r.discourse()
+        if ref is None:
+            return Resolved(None, None, "DATE")
+        if unit.startswith("T") or amount != int(amount):
+            return Resolved(None, None, "DATE")
+        base_unit = {"DE": "Y", "CE": "Y"}.get(unit, unit)
+        k = int(amount) * {"DE": 10, "CE": 100}.get(unit, 1)
+        value: str | None
+        if base_unit == "Y" and r.last_quarter and k == 1:
+            value = _shift_value(r.last_quarter, "Y", step * k)
+        elif is_ago or _to_date(ref[0]) is None:
+            d0 = _to_date(ref[0])
+            value = _shift(d0, base_unit, step * k) if d0 else _shift_value(ref[0], base_unit, step * k)
+        else:
+            value = _shift_value(ref[0], base_unit, step * k)
+        return Resolved(value, ref[1], "DATE")
+    if num_text.lower() in ("a", "an") and _SET_BEFORE.search(r.before(12)):
+        return Resolved(_duration("1", unit), None, "SET")
+    if lead in ("the first", "the last", "the past", "the next", "first", "last", "past", "next",
+                "the coming", "coming", "the previous", "previous", "the") or not lead:
+        return Resolved(_duration(num, unit, bool(g.get("dhalf"))), None, "DURATION")
+    return Resolved(_duration(num, unit, bool(g.get("dhalf"))), None, "DURATION")
+
+
+def n_plural_unit(m: re.Match[str], r: Resolver) -> Resolved | str:
+    w = _norm(m.group("pu"))
+    unit = _UNITS.get(w[:-1]) or ("CE" if w == "centuries" else None)
+    if unit is None:
+        return REJECT
+    return Resolved(_duration("X", unit), None, "DURATION")
+
+
+def n_anaphoric(m: re.Match[str], r: Resolver) -> Resolved | str:
+    """the day before / the next day / that day / the following week: relative to the discourse."""
+    g = m.groupdict()
+    unit_word = _norm(g.get("au") or g.get("au2") or "")
+    unit = _UNITS.get(unit_word)
+    if unit is None or unit in ("TS", "TM", "TH"):
+        return REJECT
+    word = _norm(g.get("apre") or g.get("apost") or "")
+    if g.get("apost") and word in ("before", "after") and \
+            not re.match(r"\s*(?:[,.;:!?)\"'\u201d]|$)", r.text[m.end():m.end() + 3]):
+        return REJECT  # "the day before the vote": the span is "the day", anchored to an event
+    step = {"before": -1, "earlier": -1, "previous": -1, "the previous": -1, "preceding": -1,
+            "the preceding": -1, "after": 1, "later": 1, "next": 1, "the next": 1, "following": 1,
+            "the following": 1}.get(word, 0)
+    ref = r.discourse()
+    if ref is None:
+        return Resolved(None)
+    value = _shift_value(ref[0], unit, step)
+    if value is None:
+        d = _to_date(ref[0])
+        value = _shift(d, unit, step) if d else None
+    return Resolved(value, ref[1] if value else None)
+
+
+def n_set(m: re.Match[str], r: Resolver) -> Resolved | str:
+    g = m.groupdict()
+    if g.get("sw"):
+        if r.pos_at(m.start()) == "ADJ":
+            return REJECT  # "a quarterly dividend", "the daily Granma"
+        return Resolved(_LX.get("set_word")[_norm(g["sw"])])
+    if g.get("swd"):
+        if not _capitalised(g["swd"]):
+            return REJECT
+        return Resolved(f"XXXX-WXX-{_LX.get('weekday')[_norm(g['swd'])]}")
+    if g.get("smon"):
+        if not _capitalised(g["smon"]):
+            return REJECT
+        return Resolved(f"XXXX-{_month_num(g['smon']):02d}")
+    unit = _UNITS.get(_norm(g.get("su") or ""))
+    if unit is None:
+        return REJECT
+    num = _number(g["sn"]) if g.get("sn") else "1"
+    if g.get("sother"):
+        num = "2"
+    return Resolved(_duration(num or "1", unit))
+
+
+def n_time(m: re.Match[str], r: Resolver) -> Resolved | str:
+    g = m.groupdict()
+    if g.get("cw"):
+        hhmm = _LX.get("clock_word")[_norm(g["cw"])]
+        h, mi = (int(x) for x in hhmm.split(":"))
+    else:
+        h, mi = int(g["h"]), int(g["mi"] or 0)
+        ampm = (g.get("ampm") or "").lower()
+        if h > 24 or mi > 59 or (ampm and not 1 <= h <= 12):
+            return REJECT
+        if ampm.startswith("p") and h < 12:
+            h += 12
+        elif ampm.startswith("a") and h == 12:
+            h = 0
+    day = _time_day(g, r, m.start())
+    clock = f"T{h:02d}:{mi:02d}"
+    if day is None:
+        if r.dct is None:
+            return Resolved(None)
+        return Resolved(r.dct.isoformat() + clock, "dct")
+    return Resolved(day[0] + clock, day[1])
+
+
+def _time_day(g: dict[str, Any], r: Resolver, at: int) -> tuple[str, str | None] | None:
+    if g.get("twd"):
+        d = _weekday_date(int(_LX.get("weekday")[_norm(g["twd"])]), r, at)
+        return (d.isoformat(), "dct") if d else None
+    if g.get("tdw") and r.dct is not None:
+        d = r.dct + timedelta(days=int(_LX.get("day_word")[_norm(g["tdw"])]))
+        return d.isoformat(), "dct"
+    if g.get("tmon"):
+        mo = _month_num(g["tmon"])
+        day = int(re.match(r"\d+", g["tday"]).group(0))  # type: ignore[union-attr]
+        y = _infer_year(mo, day, r, at)
+        if y is not None and _safe_date(y, mo, day):
+            return f"{y:04d}-{mo:02d}-{day:02d}", "dct"
+    return None
+
+
+def n_pod_alone(m: re.Match[str], r: Resolver) -> Resolved | str:
+    """'the morning', 'mid-afternoon': the publication day's part of day."""
+    if r.dct is None:
+        return Resolved(None)
+    return Resolved(r.dct.isoformat() + "T" + _LX.get("part_of_day")[_norm(m.group("pod"))], "dct")
+
+
+def n_spelled_year(m: re.Match[str], r: Resolver) -> Resolved | str:
+    words = _norm(m.group("sy")).replace(" and ", " ").split()
+    if words[:2] == ["two", "thousand"]:
+        rest = _number(" ".join(words[2:])) if words[2:] else "0"
+        return Resolved(f"{2000 + int(rest or 0):04d}") if rest and rest.isdigit() else REJECT
+    head = _number(words[0])
+    tail = _number(" ".join(words[1:]))
+    if not head or not tail or not tail.isdigit() or int(tail) > 99:
+        return REJECT
+    return Resolved(f"{int(head):02d}{int(tail):02d}")
+
+
+def n_this_year(m: re.Match[str], r: Resolver) -> Resolved | str:
+    """'the year', 'the fiscal year', 'year-end': the publication year."""
+    if r.dct is None:
+        return Resolved(None)
+    return Resolved(f"{r.dct.year:04d}", "dct")
+
+
+def n_rel_year_word(m: re.Match[str], r: Resolver) -> Resolved | str:
+    """year-ago, year-earlier (adjectives): the previous year, or the same quarter a year before."""
+    if r.dct is None:
+        return Resolved(None)
+    if r.last_quarter:
+        return Resolved(_shift_value(r.last_quarter, "Y", -1), "dct")
+    return Resolved(f"{r.dct.year - 1:04d}", "dct")
+
+
+# --------------------------------------------------------------------------- the rule table
+
+_DUR_PRE = (r"(?:the[ \t]{1,3})?(?:(?:first|last|past|next|coming|previous|final|initial|latest|"
+            r"following|other)[ \t]{1,3})?")
+
+RULES: tuple[Rule, ...] = (
+    Rule("iso_date", _c(rf"{LB}(?P<iy>{YEAR})-(?P<im>[01]\d)-(?P<id>[0-3]\d){RBN}"), "DATE", n_numeric),
+    Rule("us_date", _c(rf"{LB}(?P<um>[01]?\d)/(?P<ud>[0-3]?\d)/(?P<uy>\d{{4}}|\d{{2}}){RBN}"),
+         "DATE", n_numeric),
+    Rule("month_day", _c(rf"{LBW}(?:{WEEKDAY},?{SP})?(?P<month>{ANY_MONTH}){SP}(?P<day>{DAYNUM})"
+                         rf"(?:,?{SP}(?P<year>{YEAR}))?{RBN}"), "DATE", n_month_day),
+    Rule("day_month", _c(rf"{LBW}(?P<day>{DAYNUM}){SP}(?:of{SP})?(?P<month>{MONTH}|{MONTH_ABBR})"
+                         rf"(?:,?{SP}(?P<year>{YEAR}))?{RB}"), "DATE", n_month_day),
+    Rule("month_year", _c(rf"{LBW}(?P<month>{ANY_MONTH})(?:{SP}of)?,?{SP}(?P<year>{YEAR}){RBN}"),
+         "DATE", n_month_year),
+    Rule("month", _c(rf"{LBW}(?P<month>{MONTH}){RB}"), "DATE", n_month),
+    Rule("decade", _c(rf"{LBW}(?:the[ \t]{{1,3}})?(?:(?P<dec>1\d\d0|20\d0)'?s|'(?P<yy>\d0)s){RB}"),
+         "DATE", n_decade),
+    Rule("century", _c(rf"{LBW}the{SP}(?P<cn>\d{{1,2}}(?:st|nd|rd|th)|{ORD}|fifteenth|sixteenth|"
+                       rf"seventeenth|eighteenth|nineteenth|twentieth|twenty-first){SP}century{RB}"),
+         "DATE", n_century),
+    Rule("year", _c(rf"{LB}(?:(?:fiscal|calendar){SP}|the{SP}year{SP})?(?P<year>{YEAR}){RBN}(?!-)"),
+         "DATE", n_year),
+    Rule("time", _c(rf"{LBW}(?:(?P<h>[012]?\d)(?::(?P<mi>[0-5]\d))?[ \t]?(?P<ampm>[ap]\.?m\b\.?)"
+                    rf"|(?P<cw>noon|midnight))"
+                    rf"(?:[ \t]{{1,3}}(?:[ECMP][SD]T|GMT|UTC)\b)?"
+                    rf"(?:,?{SP}(?:on{SP})?(?:(?P<twd>{WEEKDAY})|(?P<tdw>{DAYWORD})|"
+                    rf"(?P<tmon>{ANY_MONTH}){SP}(?P<tday>{DAYNUM})))?{RB}"), "TIME", n_time),
+    Rule("time24", _c(rf"{LBW}(?P<h>[01]?\d|2[0-3]):(?P<mi>[0-5]\d)(?P<ampm>)(?![\d:])"
+                      rf"(?:[ \t]{{1,3}}(?:[ECMP][SD]T|GMT|UTC)\b)?"
+                      rf"(?:,?{SP}(?:on{SP})?(?:(?P<twd>{WEEKDAY})|(?P<tdw>{DAYWORD})|"
+                      rf"(?P<tmon>{ANY_MONTH}){SP}(?P<tday>{DAYNUM})))?{RB}"), "TIME", n_time),
+    Rule("weekday", _c(rf"{LBW}(?:(?P<det>last|next|this past|this coming|this|past|coming){SP})?"
+                       rf"(?P<wd>{WEEKDAY}s?)(?:{SP}(?P<pod>{POD}))?{RB}"), "DATE", n_weekday),
+    Rule("day_word", _c(rf"{LBW}(?P<dw>{DAYWORD})(?:{SP}(?P<pod>{POD}))?{RB}"), "DATE", n_day_word),
+    Rule("this_pod", _c(rf"{LBW}(?P<det>this|last){SP}(?P<pod>{POD}){RB}"), "TIME", n_this_pod),
+    Rule("pod_alone", _c(rf"{LBW}(?:the{SP}|mid-?)(?P<pod>morning|afternoon|evening){RB}"
+                         rf"(?!{SP}(?:of|after|before|paper|news|session|rush|show|edition|star))"),
+         "TIME", n_pod_alone),
+    Rule("rel_named", _c(rf"{LBW}(?P<det>this past|this coming|last|next|this|coming){SP}"
+                         rf"(?P<name>{MONTH}|{SEASON}|{HOLIDAY}){RB}"), "DATE", n_rel_named),
+    Rule("season", _c(rf"{LBW}(?:the{SP}|(?P<sy>{YEAR}){SP})?(?P<season>{SEASON})"
+                      rf"(?:{SP}(?:of{SP})?(?P<sy2>{YEAR}))?{RB}"), "DATE", n_season),
+    Rule("holiday", _c(rf"{LBW}(?P<hol>{HOLIDAY})(?:,?{SP}(?P<hy>{YEAR}))?{RB}"), "DATE", n_holiday),
+    Rule("quarter", _c(rf"{LBW}(?:the{SP})?(?:(?P<qy>{YEAR})(?:'s)?{SP}|(?P<qpre>this{SP}year's|"
+                       rf"last{SP}year's|the{SP}year's){SP})?(?:fiscal[ \t-]{{1,3}})?"
+                       rf"(?P<qord>{ORD})[ \t-]{{1,3}}(?:fiscal[ \t-]{{1,3}})?quarter"
+                       rf"(?:{SP}of{SP}(?P<qy2>{YEAR}))?{RB}"), "DATE", n_quarter),
+    Rule("rel_quarter", _c(rf"{LBW}the{SP}(?:(?P<rq>latest|last|past|previous|current|most{SP}recent|"
+                           rf"same|year-ago|year-earlier|year{SP}ago|year{SP}earlier|"
+                           rf"comparable|fiscal|recent|next|coming){SP})?(?:fiscal{SP})?"
+                           rf"quarter{RB}(?!s)"), "DATE", n_rel_quarter),
+    Rule("rel_period", _c(rf"{LBW}the{SP}(?P<rq>year-ago|year-earlier|year{SP}ago|year{SP}earlier|"
+                          rf"latest){SP}period{RB}"), "DATE", n_rel_quarter),
+    Rule("half", _c(rf"{LBW}the{SP}(?P<hord>first|second|last){SP}half(?:{SP}of{SP}(?P<hy>{YEAR}))?{RB}"),
+         "DATE", n_half),
+    Rule("rel_unit", _c(rf"{LBW}(?P<det>{REL_DET}){SP}(?:fiscal{SP})?(?P<unit>{UNIT}|weekend){RB}"
+                        rf"(?!-)"), "DATE", n_rel_unit),
+    Rule("the_weekend", _c(rf"{LBW}the{SP}weekend{RB}"), "DATE", n_the_weekend),
+    Rule("rel_year_word", _c(rf"{LBW}year-(?:ago|earlier){RB}"), "DATE", n_rel_year_word),
+    Rule("duration", _c(rf"{LBW}(?P<dpre>{_DUR_PRE})(?:(?P<dlow>{NUM}){SP}(?:to|or){SP})?(?P<dnum>{NUM})"
+                        rf"(?:{SP}more)?[ \t-]{{1,3}}(?P<dunit>{UNIT})"
+                        rf"(?P<dhalf>{SP}and{SP}a{SP}half)?(?:{SP}(?P<ddir>{DIRECTION}))?{RB}(?!-old)"),
+         "DURATION", n_duration),
+    Rule("anaphoric", _c(rf"{LBW}(?:(?:earlier|later){SP})?(?:(?:the{SP})?(?P<apre>next|following|previous|"
+                         rf"preceding|same)|that(?:{SP}same)?){SP}(?P<au>day|week|month|year){RB}"
+                         rf"|{LBW}the{SP}(?P<au2>day|week|month|year){SP}(?P<apost>before|after|earlier|"
+                         rf"later){RB}"), "DATE", n_anaphoric),
+    Rule("reference", _c(rf"{LBW}(?:{REF}|{_alt(_LX.get('reference_adj'))}){RB}"), "DATE", n_reference),
+    Rule("spelled_year", _c(rf"{LBW}(?:the{SP}year{SP})?(?P<sy>(?:nineteen|eighteen)[ \t-]{{1,3}}"
+                            rf"(?:{_TENS}(?:[ \t-]{_ONES})?|{_NUMWORD})|two[ \t-]thousand(?:[ \t-]"
+                            rf"(?:and[ \t-])?{_NUMWORD})?){RB}"), "DATE", n_spelled_year),
+    Rule("year_end", _c(rf"{LBW}(?:the{SP})?year(?:'s{SP}|[ \t-])end{RB}"), "DATE", n_this_year),
+    Rule("the_year", _c(rf"{LBW}the{SP}(?:(?:full|fiscal|current|calendar){SP})?year{RB}(?![-'])"),
+         "DATE", n_this_year),
+    Rule("set", _c(rf"{LBW}(?:(?P<sw>{SETWORD})|(?:every|each|per){SP}(?:(?P<sother>other){SP}|"
+                   rf"(?P<sn>{NUM}){SP})?(?:(?P<su>{UNIT})|(?P<swd>{WEEKDAY})|(?P<smon>{MONTH})){RB})"),
+         "SET", n_set),
+)
+
+_DUR_MOD_RE = re.compile(rf"(?:^|(?<=[^\w]))(?P<mod>{DUR_MOD})[ \t]{{1,3}}$", re.IGNORECASE)
+_DATE_MOD_RE = re.compile(rf"(?:^|(?<=[^\w]))(?P<mod>{DATE_MOD})(?:[ \t]{{1,3}}|-)$", re.IGNORECASE)
+_NO_MOD_AFTER = re.compile(r"^(?:\d{4}|the|this|last|next)\b", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- the stage
+
+
+@dataclass(slots=True)
+class _Cand:
+    start: int
+    end: int
+    prio: int
+    rule: Rule
+    match: re.Match[str]
+
+
+def find(text: str) -> list[_Cand]:
+    """All rule matches, then the longest non-overlapping ones (earlier rules win ties)."""
+    cands: list[_Cand] = []
+    for prio, rule in enumerate(RULES):
+        sub = "x" in rule.pattern.groupindex  # the span is one group of a wider match
+        for m in rule.pattern.finditer(text):
+            s, e = m.span("x") if sub else m.span()
+            if e > s:
+                cands.append(_Cand(s, e, prio, rule, m))
+    cands.sort(key=lambda c: (-(c.end - c.start), c.prio, c.start))
+    taken: list[tuple[int, int]] = []  # sorted disjoint intervals
+    chosen: list[_Cand] = []
+    for c in cands:
+        i = bisect.bisect_left(taken, (c.start, c.start))
+        if i > 0 and taken[i - 1][1] > c.start:
+            continue
+        if i < len(taken) and taken[i][0] < c.end:
+            continue
+        taken.insert(i, (c.start, c.end))
+        chosen.append(c)
+    chosen.sort(key=lambda c: c.start)
+    return chosen
+
+
+def _extend(text: str, start: int, typ: str) -> int:
+    """Move the start left over a modifier TimeML keeps in the span ('more than', 'early')."""
+    window = text[max(0, start - 20):start]
+    rx = _DUR_MOD_RE if typ == "DURATION" else _DATE_MOD_RE if typ in ("DATE", "TIME") else None
+    if rx is None:
+        return start
+    m = rx.search(window)
+    if not m:
+        return start
+    return start - (len(window) - m.start("mod"))
 
 
 def annotate(ctx: Context) -> None:
-    """Stage 2: fill `ctx.timexes`."""
+    """Stage 2: fill `ctx.timexes` with the spans found in the text, normalised in text order."""
+    text = ctx.text
+    r = Resolver(ctx)
     out: list[Timex] = []
-    for ent in ctx.doc.ents:
-        if ent.label_ not in ("DATE", "TIME"):
-            continue
-        text = ent.text
-        value = text if _ISO.match(text) else None
-        out.append(Timex(id=f"t{len(out) + 1}", start=ent.start_char, end=ent.end_char, text=text,
-                         type="DATE" if ent.label_ == "DATE" else "TIME", value=value))
+    taken_end = 0
+    for c in find(text):
+        r.match_start = c.start
+        r.anchor_id = None
+        res = c.rule.normalise(c.match, r)
+        if isinstance(res, str):
+            continue  # REJECT
+        typ: TimexType = res.type or c.rule.type
+        start = _extend(text, c.start, typ)
+        if start < taken_end:
+            start = c.start
+        tid = f"t{len(out) + 1}"
+        anchor = {"dct": "published_at", "discourse": r.anchor_id}.get(res.anchor or "", None)
+        if res.value is None:
+            anchor = None
+        out.append(Timex(id=tid, start=start, end=c.end, text=text[start:c.end], type=typ,
+                         value=res.value, anchor=anchor))
+        taken_end = c.end
+        explicit = res.anchor is None and bool(re.search(r"\d{4}", text[c.start:c.end]))
+        _remember(r, res.value, tid, typ, c.rule.name, explicit, c.start)
     ctx.timexes = out
+
+
+def _remember(r: Resolver, value: str | None, tid: str, typ: str, rule: str, explicit_year: bool,
+              at: int) -> None:
+    """Track the discourse: the last dated timex and the last explicit year."""
+    if value is None or typ not in ("DATE", "TIME") or not value[:4].isdigit():
+        return
+    r.last_date = (value[:10] if typ == "TIME" else value, tid)
+    if rule in ("quarter", "rel_quarter"):
+        r.last_quarter = value if re.fullmatch(r"\d{4}-Q\d", value) else r.last_quarter
+    if explicit_year:
+        r.last_year, r.last_year_at = int(value[:4]), at
