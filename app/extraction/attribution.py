@@ -1,67 +1,442 @@
 """Attributed claims: who said what, with source, cue and content spans.
 
-Starting point: a cue verb from the lexicon whose subject is the source and whose clausal
-complement (or the rest of its sentence) is the content.
+Two layers:
+- statistical (trained on PolNeAR train by `make train`): a CRF tags cue tokens sentence by
+  sentence, and for each cue a second CRF tags the tokens of its sentence as source or content.
+  PolNeAR's notion of attribution is broad (beliefs, "according to", polls that "show"), which
+  dependency rules alone miss;
+- rules on top, where rules are better: quotes that run over sentence ends, inverted reports
+  whose content is the previous sentence, quotes whose speaker is in the previous paragraph,
+  source resolution (entities, pronouns, "the official", media outlets, anonymous sources),
+  nested attribution (`via`), the statement date (`said_on`) and credit lines.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pycrfsuite
+from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
-from spacy.tokens import Token
 
-from .lexicon import cue_types
-from .types import Claim, Context, Cue, Source, Span
+from .attribution_features import CLOSE_QUOTES, OPEN_QUOTES, QUOTE_CHARS, TokenTable, cue_anchor, quote_mask
+from .attribution_lexicon import (
+    anonymous_patterns,
+    credit_patterns,
+    media_table,
+    source_nouns,
+    speech_cues,
+)
+from .types import Claim, ClaimKind, Context, Cue, DateRef, Source, SourceKind, Span, Timex
 
-QUOTES = "\"\u201c\u201d"
+MODEL_PACKAGE = "app.extraction"
+MODEL_PATH = ("models", "attribution")
+PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "i": "person",
+            "we": "any", "they": "any", "it": "organization", "his": "person", "its": "organization",
+            "their": "any"}
+MIN_CONTENT_CHARS = 3
+
+
+@cache
+def _taggers() -> tuple[pycrfsuite.Tagger, pycrfsuite.Tagger] | None:
+    """The trained cue and role taggers, or None when `make train` has not been run."""
+    base = resources.files(MODEL_PACKAGE).joinpath(*MODEL_PATH)
+    out = []
+    for name in ("cue.crfsuite", "role.crfsuite"):
+        path = base.joinpath(name)
+        if not path.is_file():
+            return None
+        tagger = pycrfsuite.Tagger()
+        tagger.open(str(path))
+        out.append(tagger)
+    return out[0], out[1]
+
+
+@dataclass(slots=True)
+class _Found:
+    """A claim before source resolution: token-level spans and tagger confidences."""
+
+    cue: list[Token]
+    source: list[Token]
+    content: tuple[int, int]  # character offsets
+    confidence: float
+
+
+def _runs(labels: list[str], tag: str, offset: int) -> list[list[int]]:
+    """Token index runs labelled B-/I-tag."""
+    runs: list[list[int]] = []
+    for k, lab in enumerate(labels):
+        if lab == "B-" + tag or (lab == "I-" + tag and not (runs and runs[-1][-1] == offset + k - 1)):
+            runs.append([offset + k])
+        elif lab == "I-" + tag:
+            runs[-1].append(offset + k)
+    return runs
+
+
+def _char_span(toks: list[Token]) -> tuple[int, int]:
+    return toks[0].idx, toks[-1].idx + len(toks[-1].text)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and (text[start].isspace() or text[start] in ",;:"):
+    while start < end and (text[start].isspace() or text[start] in ",;:-\u2014\u2013"):
         start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:-\u2014\u2013"):
         end -= 1
     return start, end
 
 
-def _content(sent: SpacySpan, cue: Token) -> tuple[int, int] | None:
-    comp = next((c for c in cue.children if c.dep_ in ("ccomp", "xcomp")), None)
-    if comp is not None:
-        toks = list(comp.subtree)
-        start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
-    elif cue.i > sent.start + 2:  # "..., X said."
-        start, end = sent.start_char, min(t.idx for t in cue.subtree)
-    else:
+def _extend_quote(text: str, mask: list[bool], start: int, end: int) -> tuple[int, int]:
+    """Grow content that stops inside a quotation to the quotation's marks (multi-sentence
+    quotes), never past a line break."""
+    if end > start and mask[end - 1] and end < len(text) and mask[end]:
+        while end < len(text) and mask[end] and text[end] != "\n":
+            end += 1
+        if end < len(text) and text[end] in CLOSE_QUOTES + '"':
+            end += 1
+    if start < end and mask[start] and text[start] not in QUOTE_CHARS and start > 0 and mask[start - 1]:
+        while start > 0 and mask[start - 1] and text[start - 1] != "\n":
+            start -= 1
+        if start > 0 and text[start - 1] in OPEN_QUOTES + '"':
+            start -= 1
+    return start, end
+
+
+def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagger, pycrfsuite.Tagger],
+                 mask: list[bool]) -> list[_Found]:
+    doc, text = ctx.doc, ctx.text
+    cue_tagger, role_tagger = taggers
+    found: list[_Found] = []
+    for sent in doc.sents:
+        if not sent.text.strip():
+            continue
+        cue_tagger.set(table.cue_features(sent.start, sent.end))
+        labels = cue_tagger.tag()
+        for run in _runs(labels, "CUE", sent.start):
+            cue = [doc[i] for i in run if not doc[i].is_space]
+            if not cue:
+                continue
+            p_cue = sum(cue_tagger.marginal(labels[i - sent.start], i - sent.start) for i in run) / len(run)
+            role_tagger.set(table.role_features(sent.start, sent.end, cue))
+            roles = role_tagger.tag()
+            cont = [i for k, i in enumerate(range(sent.start, sent.end)) if roles[k].endswith("CON")]
+            srcs = _runs(roles, "SRC", sent.start)
+            source: list[Token] = []
+            if srcs:
+                anchor = cue_anchor(cue).i
+                best = min(srcs, key=lambda r: min(abs(i - anchor) for i in r))
+                source = [doc[i] for i in best]
+            if cont:
+                p_con = sum(role_tagger.marginal(roles[i - sent.start], i - sent.start)
+                            for i in cont) / len(cont)
+                start, end = _trim(text, doc[cont[0]].idx, doc[cont[-1]].idx + len(doc[cont[-1]].text))
+                start, end = _extend_quote(text, mask, start, end)
+            else:
+                span = _inverted_report(sent, cue, source)
+                if span is None:
+                    continue
+                start, end = span
+                p_con = 0.5
+            if end - start < MIN_CONTENT_CHARS:
+                continue
+            found.append(_Found(cue, source, (start, end), p_cue * 0.5 + p_con * 0.5))
+    return found
+
+
+def _inverted_report(sent: SpacySpan, cue: list[Token], source: list[Token]) -> tuple[int, int] | None:
+    """ "This was reported by X." / "Reported X." with nothing else to report: the content is the
+    previous sentence."""
+    if not source or cue_anchor(cue).lemma_.lower() not in speech_cues():
         return None
-    start, end = _trim(sent.doc.text, start, end)
-    return (start, end) if end - start > 3 else None
+    used = {t.i for t in cue} | {t.i for t in source}
+    rest = [t for t in sent if t.i not in used and not t.is_punct and not t.is_space
+            and t.pos_ not in ("DET", "ADP", "PRON", "AUX", "ADV", "PART")
+            and not any(s.i in (t.head.i,) for s in source) and t.head.i not in used]
+    if rest or sent.start == 0:
+        return None
+    prev = sent.doc[sent.start - 1].sent
+    start, end = _trim(sent.doc.text, prev.start_char, prev.end_char)
+    return (start, end) if end - start >= MIN_CONTENT_CHARS else None
+
+
+def _floating_quotes(ctx: Context, mask: list[bool], found: list[_Found]) -> list[_Found]:
+    """Quoted paragraphs no claim covers, whose speaker is the last source of the paragraph
+    before: the quote continues the previous speaker ("floating" quotes)."""
+    text = ctx.text
+    covered = [f.content for f in found]
+    extra: list[_Found] = []
+    pos = 0
+    paragraphs = []
+    for para in text.split("\n"):
+        paragraphs.append((pos, pos + len(para)))
+        pos += len(para) + 1
+    last_source: _Found | None = None
+    by_para = sorted(found, key=lambda f: f.content[0])
+    fi = 0
+    for pstart, pend in paragraphs:
+        para_found = []
+        while fi < len(by_para) and by_para[fi].content[0] < pend + 1:
+            para_found.append(by_para[fi])
+            fi += 1
+        s, e = _trim(text, pstart, pend)
+        if e - s > 20 and not para_found and text[s] in OPEN_QUOTES + '"' and last_source is not None:
+            if all(mask[i] or text[i] in QUOTE_CHARS or text[i] in ".!?" for i in range(s, e)) and not any(
+                    a < e and s < b for a, b in covered):
+                extra.append(_Found(last_source.cue, last_source.source, (s, e), 0.4))
+        if para_found:
+            with_source = [f for f in para_found if f.source]
+            last_source = with_source[-1] if with_source else None
+        elif e > s and text[s] not in OPEN_QUOTES + '"':
+            last_source = None
+    return extra
+
+
+class _Resolver:
+    """Source resolution for one document: entity linking, pronouns, definite descriptions,
+    media outlets and anonymous sources, with the claims found so far as discourse context."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.text = ctx.text
+        self.entities = ctx.entities
+        regex, self.media_words, self.media_nouns = media_table()
+        self.media_spans = [(m.start(), m.end()) for m in regex.finditer(self.text)]
+        self.history: list[Source] = []
+
+    def is_media_name(self, name: str, start: int = -1, end: int = -1) -> bool:
+        if any(s < end and start < e for s, e in self.media_spans):
+            return True
+        return any(w in self.media_words for w in name.split()[1:]) and name[:1].isupper()
+
+    def entity_source(self, start: int, end: int, ent: Any) -> Source:
+        name = ent.name
+        kind: SourceKind
+        if self.is_media_name(name, *self._mention_near(ent, start, end)):
+            kind = "media"
+        elif ent.type == "PERSON":
+            kind = "person"
+        elif ent.type in ("ORG", "NORP", "GPE", "FAC", "LOC", "MEDIA"):
+            kind = "media" if ent.type == "MEDIA" else "organization"
+        else:
+            kind = "unknown"
+        role = self._role(start, end, ent)
+        return Source(start, end, self.text[start:end], entity=ent.id, name=name, kind=kind, role=role)
+
+    def _mention_near(self, ent: Any, start: int, end: int) -> tuple[int, int]:
+        for m in ent.mentions:
+            if m.start < end and start < m.end:
+                return m.start, m.end
+        return (ent.mentions[0].start, ent.mentions[0].end) if ent.mentions else (start, end)
+
+    def _role(self, start: int, end: int, ent: Any) -> str | None:
+        """The title in the source phrase before or after the name ("Secretary of ... Rustem
+        Umerov", "Rustem Umerov, the secretary of ..."), else the entity's first role."""
+        mention = next((m for m in ent.mentions if start <= m.start and m.end <= end), None)
+        if mention is not None:
+            before = self.text[start:mention.start].strip(" ,")
+            after = self.text[mention.end:end].strip(" ,")
+            for cand in (before, after):
+                words = cand.split()
+                if words and words[0].lower() in ("the", "a", "an"):
+                    words = words[1:]
+                cand = " ".join(words).strip(" ,")
+                if cand and len(cand) > 2 and not cand.endswith("'s"):
+                    return cand
+        roles = getattr(ent, "roles", None)
+        return roles[0] if roles else None
+
+    def resolve(self, toks: list[Token]) -> Source:
+        start, end = _char_span(toks)
+        text = self.text[start:end]
+        low = text.lower()
+        ids = {x.i for x in toks}
+        head = max(toks, key=lambda t: (t.head.i not in ids or t.head.i == t.i, t.pos_ != "DET"))
+        for pat in anonymous_patterns():
+            if pat.search(low):
+                return Source(start, end, text, kind="anonymous")
+        ent = self._entity_in(start, end)
+        if ent is not None:
+            return self.entity_source(start, end, ent)
+        for s, e in self.media_spans:
+            if s < end and start < e:
+                return Source(start, end, text, name=self.text[s:e], kind="media")
+        if len(toks) == 1 and toks[0].pos_ == "PRON" and low in PRONOUNS:
+            return self._pronoun(start, end, PRONOUNS[low])
+        hl = head.lemma_.lower()
+        det = any(t.lower_ in ("the", "this", "that") for t in toks if t.i < head.i)
+        if det and hl in self.media_nouns:
+            prev = self._previous(("media",))
+            if prev is not None:
+                return Source(start, end, text, entity=prev.entity, name=prev.name, kind="media")
+            return Source(start, end, text, kind="media")
+        nouns = source_nouns()
+        if det and hl in nouns:
+            want = nouns[hl]
+            prev = self._previous((want,), noun=hl)
+            if prev is not None:
+                return Source(start, end, text, entity=prev.entity, name=prev.name, kind=prev.kind,
+                              role=prev.role)
+            if want == "person" and self.entities is not None:
+                ent = self.entities.antecedent(start)
+                if ent is not None:
+                    return Source(start, end, text, entity=ent.id, name=ent.name, kind="person",
+                                  role=ent.roles[0] if ent.roles else None)
+        kind: SourceKind = "person" if head.ent_type_ == "PERSON" else "unknown"
+        return Source(start, end, text, kind=kind)
+
+    def _entity_in(self, start: int, end: int) -> Any:
+        if self.entities is None:
+            return None
+        best, best_len = None, 0
+        for ent in self.entities.entities:
+            if ent.type not in ("PERSON", "ORG", "NORP", "GPE", "MEDIA", "FAC"):
+                continue
+            for m in ent.mentions:
+                if start <= m.start and m.end <= end and m.end - m.start > best_len:
+                    best, best_len = ent, m.end - m.start
+        if best is not None:
+            # a person named in the phrase outranks the organisation of their title
+            persons = [e for e in self.entities.entities if e.type == "PERSON" and any(
+                start <= m.start and m.end <= end for m in e.mentions)]
+            if persons and best.type != "PERSON":
+                return persons[-1]
+        return best
+
+    def _pronoun(self, start: int, end: int, want: str) -> Source:
+        text = self.text[start:end]
+        prev = self._previous(("person",) if want == "person" else (
+            ("organization", "media") if want == "organization" else ("person", "organization", "media",
+                                                                      "anonymous")))
+        if prev is not None and prev.end <= start and start - prev.end < 1500:
+            return Source(start, end, text, entity=prev.entity, name=prev.name, kind=prev.kind,
+                          role=prev.role)
+        if self.entities is not None:
+            types = {"person": ("PERSON",), "organization": ("ORG",)}.get(want, ("PERSON", "ORG"))
+            ent = self.entities.antecedent(start, types)
+            if ent is not None:
+                kind: SourceKind = "person" if ent.type == "PERSON" else "organization"
+                return Source(start, end, text, entity=ent.id, name=ent.name, kind=kind,
+                              role=ent.roles[0] if ent.roles else None)
+        return Source(start, end, text, kind="unknown")
+
+    def _previous(self, kinds: tuple[str, ...], noun: str | None = None) -> Source | None:
+        """The most recent resolved source (or `via`) of one of the kinds; for a role noun, one
+        whose role mentions it first."""
+        named = [s for s in reversed(self.history) if s.kind in kinds and (s.name or s.entity)]
+        if noun:
+            for s in named:
+                if s.role and noun in s.role.lower():
+                    return s
+        return named[0] if named else None
+
+
+def _said_on(ctx: Context, cue: list[Token], content: tuple[int, int]) -> DateRef | None:
+    """A date attached to the cue verb ("wrote Axios on December 17", "On Monday, X said")."""
+    anchor = cue_anchor(cue)
+    sent = anchor.sent
+    for tx in ctx.timexes:
+        if not (sent.start_char <= tx.start < sent.end_char) or (content[0] <= tx.start < content[1]):
+            continue
+        span = ctx.doc.char_span(tx.start, tx.end, alignment_mode="expand")
+        if span is None:
+            continue
+        tok: Token = span.root
+        hops = 0
+        while tok.head.i != tok.i and hops < 4 and tok.i != anchor.i:
+            tok = tok.head
+            hops += 1
+            if tok.pos_ in ("VERB", "AUX") and tok.i != anchor.i:
+                break
+        if tok.i == anchor.i:
+            return _dateref(tx)
+    return None
+
+
+def _dateref(tx: Timex) -> DateRef:
+    return DateRef(value=tx.value, timex=tx.id)
+
+
+def _via(source_toks: list[Token], cue: list[Token],
+         resolver: _Resolver) -> tuple[list[Token], Source | None]:
+    """Nested attribution: "X quoted Y" / "X cited Y" -> source Y via X; "Y told X" with an
+    outlet X -> source Y via X."""
+    anchor = cue_anchor(cue)
+    lemma = anchor.lemma_.lower()
+    if lemma in ("quote", "cite"):
+        obj = next((c for c in anchor.children if c.dep_ in ("dobj", "obj")), None)
+        subj = next((c for c in anchor.children if c.dep_ in ("nsubj",)), None)
+        if obj is not None and subj is not None:
+            return list(obj.subtree), resolver.resolve(list(subj.subtree))
+    return source_toks, None
+
+
+def _kind(text: str, mask: list[bool], start: int, end: int) -> ClaimKind:
+    letters = [i for i in range(start, end) if text[i].isalnum()]
+    if not letters:
+        return "indirect"
+    inside = sum(1 for i in letters if mask[i])
+    if inside >= 0.9 * len(letters):
+        return "direct"
+    return "mixed" if inside >= 3 else "indirect"
+
+
+def _in_credit(text: str, offset: int) -> bool:
+    """Whether `offset` lies in a photo credit, byline or similar line."""
+    ls = text.rfind("\n", 0, offset) + 1
+    le = text.find("\n", offset)
+    line = text[ls: le if le >= 0 else len(text)]
+    return any(p.search(line) for p in credit_patterns())
 
 
 def annotate(ctx: Context) -> None:
     """Stage 3: fill `ctx.claims`."""
-    cues, text = cue_types(), ctx.text
-    for sent in ctx.doc.sents:
-        for tok in sent:
-            if tok.pos_ != "VERB" or tok.lemma_ not in cues:
-                continue
-            subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-            span = _content(sent, tok)
-            if subj is None or span is None:
-                continue
-            s_toks = list(subj.subtree)
-            s_start, s_end = s_toks[0].idx, s_toks[-1].idx + len(s_toks[-1].text)
-            ent = ctx.entities.at(s_start, s_end) if ctx.entities else None
-            if ent is None and subj.pos_ == "PRON" and ctx.entities:
-                ent = ctx.entities.antecedent(s_start)
-            kind = "person" if ent is not None and ent.type == "PERSON" else (
-                "organization" if ent is not None else "unknown")
-            content = Span.of(text, *span)
-            quoted = any(q in content.text for q in QUOTES)
-            ctx.claims.append(Claim(
-                id=f"c{len(ctx.claims) + 1}",
-                kind="direct" if quoted else "indirect",
-                content=content,
-                cue=Cue(tok.idx, tok.idx + len(tok.text), tok.text, lemma=tok.lemma_),
-                source=Source(s_start, s_end, text[s_start:s_end], entity=ent.id if ent else None,
-                              name=ent.name if ent else None, kind=kind),
-                confidence=0.5,
-            ))
+    taggers = _taggers()
+    if taggers is None:
+        return
+    doc: Doc = ctx.doc
+    text = ctx.text
+    mask = quote_mask(text)
+    table = TokenTable(doc)
+    found = _statistical(ctx, table, taggers, mask)
+    found.extend(_floating_quotes(ctx, mask, found))
+    found.sort(key=lambda f: (f.content[0], -f.confidence))
+    resolver = _Resolver(ctx)
+    claims: list[Claim] = []
+    taken: list[tuple[int, int]] = []
+    for f in sorted(found, key=lambda f: f.cue[0].i):
+        start, end = f.content
+        if _in_credit(text, f.cue[0].idx) or any(_jaccard((start, end), t) >= 0.8 for t in taken):
+            continue
+        taken.append((start, end))
+        src_toks, via = _via(f.source, f.cue, resolver)
+        source = resolver.resolve(src_toks) if src_toks else None
+        if via is not None:
+            resolver.history.append(via)
+        if source is not None:
+            resolver.history.append(source)
+        anchor = cue_anchor(f.cue)
+        cs, ce = _char_span(f.cue)
+        claims.append(Claim(
+            id="",
+            kind=_kind(text, mask, start, end),
+            content=Span.of(text, start, end),
+            cue=Cue(cs, ce, text[cs:ce], lemma=anchor.lemma_.lower() if len(f.cue) == 1 else " ".join(
+                t.lemma_.lower() for t in f.cue)),
+            source=source,
+            via=via,
+            said_on=_said_on(ctx, f.cue, f.content),
+            confidence=round(f.confidence * (1.0 if source is not None else 0.8), 3),
+        ))
+    claims.sort(key=lambda c: (c.content.start, c.content.end))
+    for n, c in enumerate(claims, 1):
+        c.id = f"c{n}"
+    ctx.claims = claims
+
+
+def _jaccard(a: tuple[int, int], b: tuple[int, int]) -> float:
+    inter = min(a[1], b[1]) - max(a[0], b[0])
+    if inter <= 0:
+        return 0.0
+    return inter / (max(a[1], b[1]) - min(a[0], b[0]))
