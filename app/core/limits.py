@@ -1,0 +1,244 @@
+"""Bounds on everything a client controls, enforced before any handler sees the request.
+
+`RequestLimitsMiddleware` (pure ASGI, so it sees the raw byte stream):
+
+- query string longer than `max_query_bytes` -> 414;
+- body larger than `max_body_bytes` -> 413. A declared `Content-Length` over the limit is refused
+  without reading; otherwise the bytes are *counted as they stream in* (a lying or absent
+  Content-Length, chunked uploads) and reading stops at the first byte past the limit;
+- a body of a media type no endpoint accepts -> 415;
+- a text body that is not UTF-8, or a JSON body nested deeper than `max_json_depth`, or holding a
+  string with a NUL character or a lone surrogate (neither can be stored as text by PostgreSQL or
+  encoded as UTF-8) -> 400 / 422 with the offending location.
+
+Invalid JSON is left to the framework, whose validation error names the position.
+
+`deadline()` bounds the wall time of one extraction inside a worker process, so a pathological
+text ends as a clear `ExtractionTimeout` instead of a worker stuck for minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .http import send_problem
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The defaults are generous for news text (a long feature is ~60,000 characters)."""
+
+    max_body_bytes: int = 1_048_576
+    max_query_bytes: int = 4096
+    max_json_depth: int = 32
+    max_article_chars: int = 200_000
+    max_batch_items: int = 100
+    max_page_size: int = 100
+    extraction_timeout_s: float = 30.0
+    accepted_media_types: tuple[str, ...] = ("application/json", "text/plain")
+
+
+class BodyTooLarge(Exception):
+    """Raised from the counting `receive` once the body passes the limit."""
+
+
+def _media_type(headers: list[tuple[bytes, bytes]]) -> str | None:
+    for name, value in headers:
+        if name == b"content-type":
+            return value.decode("latin-1").split(";", 1)[0].strip().lower()
+    return None
+
+
+def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None | str:
+    for name, value in headers:
+        if name == b"content-length":
+            try:
+                n = int(value)
+            except ValueError:
+                return "invalid"
+            return n if n >= 0 else "invalid"
+    return None
+
+
+def _is_json(media_type: str | None) -> bool:
+    return media_type is not None and (media_type == "application/json" or media_type.endswith("+json"))
+
+
+def inspect_json(value: Any, max_depth: int) -> tuple[str, str] | None:
+    """First problem in a parsed JSON document as (location, reason), or None.
+
+    Iterative, so a document nested past the limit cannot exhaust the stack here.
+    """
+    stack: list[tuple[Any, str, int]] = [(value, "body", 1)]
+    while stack:
+        node, loc, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > max_depth:
+                return loc, f"JSON nested deeper than {max_depth} levels"
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            for key, child in items:
+                if isinstance(key, str) and (reason := _bad_string(key)):
+                    return f"{loc}.{key!r}", reason
+                stack.append((child, f"{loc}.{key}", depth + 1))
+        elif isinstance(node, str) and (reason := _bad_string(node)):
+            return loc, reason
+    return None
+
+
+def _bad_string(s: str) -> str | None:
+    if "\x00" in s:
+        return "text contains a NUL character"
+    if not s.isascii():
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text contains a lone surrogate (not valid Unicode)"
+    return None
+
+
+class RequestLimitsMiddleware:
+    """Refuses oversized or malformed input before the framework buffers or parses it."""
+
+    def __init__(self, app: ASGIApp, limits: Limits | None = None) -> None:
+        self.app = app
+        self.limits = limits or Limits()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        lim = self.limits
+        if len(scope.get("query_string", b"")) > lim.max_query_bytes:
+            await send_problem(send, scope, 414, "URI Too Long",
+                               f"The query string is longer than {lim.max_query_bytes} bytes.",
+                               slug="query-too-long", limit=lim.max_query_bytes)
+            return
+        if scope.get("method") not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+
+        headers = scope.get("headers", [])
+        declared = _content_length(headers)
+        if declared == "invalid":
+            await send_problem(send, scope, 400, "Bad Request", "Content-Length is not a number.",
+                               slug="bad-request")
+            return
+        if isinstance(declared, int) and declared > lim.max_body_bytes:
+            await self._too_large(send, scope)
+            return
+
+        # Read the whole body here, counting: at most max_body_bytes are ever held.
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > lim.max_body_bytes:
+                await self._too_large(send, scope)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+
+        if body:
+            problem = self._check_body(body, _media_type(headers))
+            if problem is not None:
+                status, title, detail, slug, extra = problem
+                await send_problem(send, scope, status, title, detail, slug=slug, **extra)
+                return
+
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, send: Send, scope: Scope) -> None:
+        await send_problem(send, scope, 413, "Content Too Large",
+                           f"The request body is larger than {self.limits.max_body_bytes} bytes.",
+                           slug="body-too-large", limit=self.limits.max_body_bytes,
+                           headers={"connection": "close"})
+
+    def _check_body(self, body: bytes, media_type: str | None
+                    ) -> tuple[int, str, str, str, dict[str, Any]] | None:
+        lim = self.limits
+        accepted = lim.accepted_media_types
+        if media_type is not None and not (
+            media_type in accepted or (_is_json(media_type) and "application/json" in accepted)
+        ):
+            return (415, "Unsupported Media Type",
+                    f"Send the body as one of: {', '.join(accepted)}.", "unsupported-media-type",
+                    {"accepted": list(accepted)})
+        if media_type is not None and (media_type.startswith("text/") or _is_json(media_type)):
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return (400, "Bad Request", f"The body is not valid UTF-8 (byte {exc.start}).",
+                        "invalid-encoding", {})
+        if media_type is not None and media_type.startswith("text/") and b"\x00" in body:
+            return (422, "Unprocessable Content", "The text contains a NUL character.", "invalid-text",
+                    {"errors": [{"loc": ["body"], "msg": "text contains a NUL character"}]})
+        if _is_json(media_type) or media_type is None:
+            try:
+                doc = json.loads(body)
+            except RecursionError:
+                return (422, "Unprocessable Content",
+                        f"JSON nested deeper than {lim.max_json_depth} levels.", "json-too-deep",
+                        {"limit": lim.max_json_depth})
+            except ValueError:
+                return None  # not JSON: the framework reports where it breaks
+            found = inspect_json(doc, lim.max_json_depth)
+            if found is not None:
+                loc, reason = found
+                slug = "json-too-deep" if reason.startswith("JSON nested") else "invalid-text"
+                return (422, "Unprocessable Content", f"{reason} (at {loc}).", slug,
+                        {"errors": [{"loc": loc.split("."), "msg": reason}]})
+        return None
+
+
+class ExtractionTimeout(Exception):
+    """The extraction of one article ran past its deadline."""
+
+
+@contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise `ExtractionTimeout` in this thread once `seconds` of wall time pass.
+
+    Uses SIGALRM, so it only arms in a process's main thread (a pool worker's task runs there);
+    elsewhere it is a no-op and the caller's own timeout (`asyncio.wait_for`) is the bound.
+    The signal is delivered between Python bytecodes: spaCy's pipeline calls back into Python per
+    component and per token pattern, so the interruption lands within a fraction of a second.
+    """
+    if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _expire(signum: int, frame: Any) -> None:
+        raise ExtractionTimeout(f"extraction took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -1,0 +1,1 @@
+"""API keys: hashed at rest, scoped, managed with `newsclaims keys create|list|revoke`."""
