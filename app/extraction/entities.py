@@ -1,17 +1,59 @@
-"""Document entities: people, organisations, places and groups with their mentions.
+"""Document entities: people, organisations, places and groups with roles, aliases and mentions.
 
-Starting point: spaCy's NER, grouped by name (a surname-only mention joins the full name that
-contains it). Later stages use the `EntityTable` API (`at`, `add_mention`, `antecedent`) rather
-than reaching into spaCy, so the entity logic can deepen without touching them.
+spaCy's small NER makes systematic mistakes on news text, so its spans are only candidates that
+are corrected with context and with tables kept as data (`data/titles.tsv`, `org_heads.tsv`,
+`gazetteer.tsv`, `demonyms.tsv`):
+
+- spans never cross a line break, and photo credits "(Photo: ...)" are not names;
+- an ORG span that runs from an organisation head into a personal name ("the National Security
+  and Defense Council Rustem Umerov") is split into the organisation and the person;
+- a name NER typed ORG becomes PERSON when a title precedes it ("President Trump"), a kinship or
+  title noun follows its possessive ("Trump's son-in-law"), or the same surname is a PERSON
+  elsewhere in the article;
+- the gazetteer (general world knowledge: countries, capitals, international bodies, news
+  outlets) fixes types, canonicalises aliases (US, U.S. -> United States) and finds names NER
+  missed; uncovered capitalised names after a title ("president ... Volodymyr Zelenskyy") and
+  bare surnames of known people are added;
+- roles come from title phrases before a name, appositions after it, and bracketed titles;
+  a later definite description equal to a known role ("the Russian dictator") is a mention.
+
+Media outlets: `Entity.type == "MEDIA"` (a spaCy-style label next to ORG). Use
+`EntityTable.is_media(entity)` rather than comparing strings, so the rule can change in one place.
+
+Within a document, "Rustem Umerov" ... "Umerov" ... "he" are one entity (`antecedent` resolves
+pronouns with gender and number agreement); a transliteration variant ("Vitkoff" for "Steve
+Witkoff") joins only when it is the single candidate (see `names.translit_compatible`).
+Lookups by offset use a sorted index, so every stage stays linear in the size of the text.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from spacy.tokens import Doc, Token
+
+from .lexicon import demonyms, gazetteer, org_heads, titles
+from .names import compatible, fold, surname_key, translit_compatible, translit_key
 from .types import Context, Entity, Span
 
 NER_TYPES = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"}
+MEDIA = "MEDIA"
+
+# Pronoun -> (gender m|f|n|'' , number sg|pl): agreement for antecedent search.
+PRONOUNS: dict[str, tuple[str, str]] = {
+    "he": ("m", "sg"), "him": ("m", "sg"), "his": ("m", "sg"), "himself": ("m", "sg"),
+    "she": ("f", "sg"), "her": ("f", "sg"), "hers": ("f", "sg"), "herself": ("f", "sg"),
+    "it": ("n", "sg"), "its": ("n", "sg"), "itself": ("n", "sg"),
+    "they": ("", "pl"), "them": ("", "pl"), "their": ("", "pl"), "themselves": ("", "pl"),
+}
+_LOOKBACK = 400  # mentions scanned backwards for an antecedent
+_CREDIT = re.compile(
+    r"\(\s*(?:photo|photograph|picture|image|video|illustration|credit|source)s?\b[^)\n]*\)?",
+    re.IGNORECASE)
+_NAME_WORD = re.compile(r"^[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*$")
 
 
 class EntityTable:
@@ -20,72 +62,514 @@ class EntityTable:
     def __init__(self, text: str) -> None:
         self.text = text
         self.entities: list[Entity] = []
+        self.gender: dict[str, str] = {}  # entity id -> "m" | "f" when the text says so
+        self._ids: dict[str, Entity] = {}
         self._by_key: dict[tuple[str, str], Entity] = {}
+        self._by_surname: dict[str, list[Entity]] = {}
+        self._by_translit: dict[str, list[Entity]] = {}
+        self._index: list[tuple[int, int, str]] = []  # (start, end, entity id), sorted
+        self._starts: list[int] = []
+        self._maxlen = 0
+
+    # --- lookups -------------------------------------------------------------------------
 
     def get(self, entity_id: str) -> Entity | None:
-        return next((e for e in self.entities if e.id == entity_id), None)
+        return self._ids.get(entity_id)
+
+    def is_media(self, entity: Entity | None) -> bool:
+        """Whether the entity is a news outlet (attributions through it are `kind: media`)."""
+        return entity is not None and entity.type == MEDIA
 
     def at(self, start: int, end: int) -> Entity | None:
         """The entity with a mention overlapping [start, end), the longest overlap first."""
-        best, best_overlap = None, 0
-        for ent in self.entities:
-            for m in ent.mentions:
-                overlap = min(end, m.end) - max(start, m.start)
-                if overlap > best_overlap:
-                    best, best_overlap = ent, overlap
+        best: Entity | None = None
+        best_overlap = 0
+        j = bisect_left(self._starts, end) - 1
+        while j >= 0 and self._starts[j] > start - self._maxlen - 1:
+            m_start, m_end, eid = self._index[j]
+            overlap = min(end, m_end) - max(start, m_start)
+            if overlap > best_overlap:
+                best, best_overlap = self._ids[eid], overlap
+            j -= 1
         return best
 
-    def antecedent(self, offset: int, types: Iterable[str] = ("PERSON",)) -> Entity | None:
-        """The entity of the closest mention ending at or before `offset` (pronoun resolution)."""
-        wanted, best, best_end = set(types), None, -1
-        for ent in self.entities:
-            if ent.type not in wanted:
+    def antecedent(self, offset: int, types: Iterable[str] = ("PERSON",),
+                   pronoun: str | None = None) -> Entity | None:
+        """The entity of the closest mention ending at or before `offset` that agrees with the
+        pronoun (given, or read from the text at `offset`) in gender and number."""
+        wanted = set(types)
+        if pronoun is None:
+            m = re.match(r"[A-Za-z]+", self.text[offset:offset + 12])
+            pronoun = m.group(0) if m else ""
+        gender, number = PRONOUNS.get(pronoun.lower(), ("", ""))
+        j = bisect_right(self._starts, offset) - 1
+        seen = 0
+        while j >= 0 and seen < _LOOKBACK:
+            m_start, m_end, eid = self._index[j]
+            j -= 1
+            seen += 1
+            if m_end > offset:
                 continue
-            for m in ent.mentions:
-                if best_end < m.end <= offset:
-                    best, best_end = ent, m.end
-        return best
+            ent = self._ids[eid]
+            if ent.type not in wanted or not self._agrees(ent, gender, number):
+                continue
+            return ent
+        return None
+
+    def _agrees(self, ent: Entity, gender: str, number: str) -> bool:
+        if ent.type == "PERSON":
+            if gender == "n" or number == "pl":
+                return False
+            known = self.gender.get(ent.id)
+            return not (gender and known and gender != known)
+        if gender in ("m", "f"):
+            return False
+        return not (number == "sg" and ent.type == "NORP")
+
+    # --- building ------------------------------------------------------------------------
 
     def add_mention(self, name: str, type_: str, start: int, end: int) -> Entity:
         """Record a mention, joining an existing entity with a compatible name or creating one."""
-        span = Span.of(self.text, start, end)
-        ent = self._find(name, type_)
+        canonical = _canonical(name, type_)
+        ent = self._find(canonical, type_)
         if ent is None:
-            ent = Entity(id=f"e{len(self.entities) + 1}", name=name, type=type_)
+            ent = Entity(id=f"e{len(self.entities) + 1}", name=canonical, type=type_)
             self.entities.append(ent)
-        elif len(name) > len(ent.name) and type_ == "PERSON":
+            self._ids[ent.id] = ent
+        elif type_ == "PERSON" and len(fold(canonical).split()) > len(fold(ent.name).split()) \
+                and compatible(canonical, ent.name):
             if ent.name not in ent.aliases:
                 ent.aliases.append(ent.name)
-            ent.name = name
-        if name != ent.name and name not in ent.aliases:
-            ent.aliases.append(name)
-        if not any(m.start == start and m.end == end for m in ent.mentions):
-            ent.mentions.append(span)
-            ent.mentions.sort(key=lambda m: m.start)
-        self._by_key[(type_, name.lower())] = ent
+            ent.name = canonical
+        for alias in (canonical, name):
+            if alias != ent.name and alias not in ent.aliases:
+                ent.aliases.append(alias)
+        self._register(ent, canonical)
+        if name != canonical:
+            self._register(ent, name)
+        self.attach(ent, start, end)
         return ent
 
+    def attach(self, ent: Entity, start: int, end: int) -> None:
+        """Add a mention span to an entity without touching its names (pronoun, description)."""
+        if any(m.start == start and m.end == end for m in ent.mentions):
+            return
+        ent.mentions.append(Span.of(self.text, start, end))
+        ent.mentions.sort(key=lambda m: m.start)
+        item = (start, end, ent.id)
+        k = bisect_left(self._index, item)
+        self._index.insert(k, item)
+        self._starts.insert(k, start)
+        self._maxlen = max(self._maxlen, end - start)
+
+    def add_role(self, ent: Entity, role: str) -> None:
+        role = " ".join(role.split())
+        if role and all(fold(r) != fold(role) for r in ent.roles):
+            ent.roles.append(role)
+        for word in role.lower().split():
+            kind_gender = titles().get(word)
+            if kind_gender and kind_gender[1] and ent.id not in self.gender:
+                self.gender[ent.id] = kind_gender[1]
+
+    def _register(self, ent: Entity, name: str) -> None:
+        self._by_key[(ent.type, fold(name))] = ent
+        if ent.type == "PERSON":
+            for index, key in ((self._by_surname, surname_key(name)),
+                               (self._by_translit, translit_key(name))):
+                bucket = index.setdefault(key, [])
+                if ent not in bucket:
+                    bucket.append(ent)
+
     def _find(self, name: str, type_: str) -> Entity | None:
-        hit = self._by_key.get((type_, name.lower()))
+        hit = self._by_key.get((type_, fold(name)))
         if hit is not None or type_ != "PERSON":
             return hit
-        parts = name.lower().split()
-        for ent in self.entities:
-            if ent.type != "PERSON":
+        exact = [e for e in self._by_surname.get(surname_key(name), [])
+                 if any(compatible(name, n) for n in (e.name, *e.aliases))]
+        if exact:
+            return _most_recent(exact)
+        variants = [e for e in self._by_translit.get(translit_key(name), [])
+                    if translit_compatible(name, e.name)]
+        # A spelling variant joins only when it is the one candidate (no competing person).
+        return variants[0] if len(variants) == 1 else None
+
+
+def _most_recent(ents: list[Entity]) -> Entity:
+    return max(ents, key=lambda e: e.mentions[-1].start if e.mentions else -1)
+
+
+def _canonical(name: str, type_: str) -> str:
+    name = " ".join(name.split())
+    if type_ == "PERSON":
+        return name
+    hit = gazetteer().get(name)
+    return hit[1] if hit else name
+
+
+# --- candidates from NER, cleaned ----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Cand:
+    start: int
+    end: int
+    label: str
+
+
+def _title_kind(word: str) -> str:
+    hit = titles().get(word.lower())
+    return hit[0] if hit else ""
+
+
+def _is_name_word(tok: Token) -> bool:
+    return bool(_NAME_WORD.match(tok.text)) and not _title_kind(tok.text) \
+        and tok.lower_ not in org_heads()
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Strip spaces, punctuation, a leading article and a trailing possessive."""
+    while start < end and not text[start].isalnum():
+        start += 1
+    if text[start:start + 4].lower() == "the " and end - start > 4:
+        start += 4
+    while end > start and text[end - 2:end] in ("'s", "\u2019s"):
+        end -= 2
+    while end > start and not (text[end - 1].isalnum() or text[end - 1] == "."):
+        end -= 1
+    return start, end
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split a span at line breaks and cut it at an opening bracket: NER runs captions together."""
+    out = []
+    for m in re.finditer(r"[^\n]+", text[start:end]):
+        s, e = start + m.start(), start + m.end()
+        cut = min((i for i in (text.find(c, s, e) for c in "([") if i >= 0), default=e)
+        s, e = _trim(text, s, cut)
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def _split_title(doc: Doc, s: int, e: int, label: str) -> list[_Cand]:
+    """Split "<organisation head|Title> <Personal Name>" into its organisation and person."""
+    span = doc.char_span(s, e, alignment_mode="expand")
+    if span is None or len(span) < 2:
+        return [_Cand(s, e, label)]
+    toks = list(span)
+    if label == "PERSON":  # "President Donald Trump": the title is a role, not the name
+        k = 0
+        while k < len(toks) - 1 and _title_kind(toks[k].text.rstrip(".")) in ("title", "honorific"):
+            k += 1
+        return [_Cand(toks[k].idx, e, label)] if k else [_Cand(s, e, label)]
+    tail = 0
+    while tail < min(3, len(toks) - 1) and _is_name_word(toks[len(toks) - 1 - tail]):
+        tail += 1
+    if tail < 2 or tail == len(toks):
+        return [_Cand(s, e, label)]
+    head = toks[len(toks) - 1 - tail]
+    person = _Cand(toks[len(toks) - tail].idx, e, "PERSON")
+    if head.lower_ in org_heads():
+        os_, oe = _trim(doc.text, s, head.idx + len(head.text))
+        return [_Cand(os_, oe, "ORG"), person]
+    if _title_kind(head.text):
+        return [person]
+    return [_Cand(s, e, label)]
+
+
+def _ner_candidates(doc: Doc, credits: list[tuple[int, int]]) -> list[_Cand]:
+    text, out = doc.text, []
+    for ent in doc.ents:
+        if ent.label_ not in NER_TYPES:
+            continue
+        for s, e in _pieces(text, ent.start_char, ent.end_char):
+            if any(cs < e and s < ce for cs, ce in credits):
                 continue
-            other = ent.name.lower().split()
-            if parts and other and parts[-1] == other[-1] and (len(parts) == 1 or len(other) == 1):
-                return ent
-        return None
+            out.extend(_split_title(doc, s, e, ent.label_))
+    return out
+
+
+def _covered_tokens(doc: Doc, spans: Iterable[tuple[int, int]]) -> set[int]:
+    covered: set[int] = set()
+    for s, e in spans:
+        span = doc.char_span(s, e, alignment_mode="expand")
+        if span is not None:
+            covered.update(range(span.start, span.end))
+    return covered
+
+
+def _gazetteer_candidates(doc: Doc, covered: set[int]) -> list[_Cand]:
+    """Names NER missed that the gazetteer knows ("wrote Axios"), longest first."""
+    gaz, text, out = gazetteer(), doc.text, []
+    i, n = 0, len(doc)
+    while i < n:
+        tok = doc[i]
+        if not tok.text[:1].isalpha() or i in covered:
+            i += 1
+            continue
+        for size in (4, 3, 2, 1):
+            j = i + size
+            if j > n or any(k in covered for k in range(i, j)):
+                continue
+            s, e = tok.idx, doc[j - 1].idx + len(doc[j - 1].text)
+            hit = gaz.get(text[s:e])
+            if hit and "\n" not in text[s:e]:
+                out.append(_Cand(s, e, hit[0]))
+                i = j - 1
+                break
+        i += 1
+    return out
+
+
+def _titled_candidates(doc: Doc, covered: set[int], surnames: set[str]) -> list[_Cand]:
+    """Uncovered capitalised name runs (2-3 words) after a title in the same sentence, or ending
+    in a surname seen elsewhere: "the president of Ukraine To Volodymyr Zelenskyy"."""
+    out, i, n, text = [], 0, len(doc), doc.text
+    while i < n:
+        if i in covered or doc[i].pos_ != "PROPN" or not _is_name_word(doc[i]):
+            i += 1
+            continue
+        j = i
+        while j < n and j - i < 3 and j not in covered and doc[j].pos_ == "PROPN" \
+                and _is_name_word(doc[j]):
+            if j > i and "\n" in doc[j - 1].whitespace_:
+                break
+            j += 1
+        if j - i >= 2 and (j >= n or doc[j].lower_ not in org_heads()):
+            s, e = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
+            sent_start = doc[i].sent.start
+            titled = any(_title_kind(doc[k].text.rstrip(".")) in ("title", "honorific")
+                         for k in range(max(sent_start, i - 6), i))
+            if "\n" not in text[s:e] and (titled or fold(doc[j - 1].text) in surnames) \
+                    and not gazetteer().get(text[s:e]):
+                out.append(_Cand(s, e, "PERSON"))
+        i = max(j, i + 1)
+    return out
+
+
+def _retype(doc: Doc, cands: list[_Cand]) -> None:
+    """Fix NER types with the gazetteer, demonyms and person evidence from the context."""
+    text, gaz, dem = doc.text, gazetteer(), demonyms()
+    for c in cands:
+        name = text[c.start:c.end]
+        if name in gaz:
+            c.label = gaz[name][0]
+        elif name in dem and c.label in ("GPE", "ORG", "LOC"):
+            c.label = "NORP"
+        elif c.label in ("ORG", "GPE", "NORP") and _person_context(doc, c):
+            c.label = "PERSON"
+    persons = {surname_key(text[c.start:c.end]) for c in cands if c.label == "PERSON"}
+    variants = {translit_key(text[c.start:c.end]) for c in cands if c.label == "PERSON"}
+    for c in cands:
+        name = text[c.start:c.end]
+        if c.label == "ORG" and name not in gaz and _looks_personal(name) and (
+                surname_key(name) in persons or translit_key(name) in variants):
+            c.label = "PERSON"
+
+
+def _looks_personal(name: str) -> bool:
+    words = name.split()
+    return 1 <= len(words) <= 3 and all(_NAME_WORD.match(w) for w in words) and not any(
+        w.lower() in org_heads() for w in words)
+
+
+def _person_context(doc: Doc, c: _Cand) -> bool:
+    """A title right before ("President Trump") or a kin/title noun after the possessive
+    ("Trump's son-in-law", "Putin's envoy")."""
+    if not _looks_personal(doc.text[c.start:c.end]):
+        return False
+    span = doc.char_span(c.start, c.end, alignment_mode="expand")
+    if span is None:
+        return False
+    if span.start > 0 and _title_kind(doc[span.start - 1].text.rstrip(".")) in ("title", "honorific") \
+            and doc[span.start - 1].text[:1].isupper():
+        return True
+    k = span.end
+    if k < len(doc) and doc[k].tag_ == "POS":
+        for t in doc[k + 1:min(len(doc), k + 5)]:
+            word = t.text.lower()
+            if _title_kind(word) in ("kin", "title") or (
+                    t.text == "-" and _title_kind(doc[t.i - 1].text + "".join(
+                        x.text for x in doc[t.i:min(len(doc), t.i + 4)])) == "kin"):
+                return True
+            if t.pos_ not in ("ADJ", "NOUN", "PUNCT", "ADP"):
+                break
+    return False
+
+
+# --- roles ---------------------------------------------------------------------------------
+
+
+def _hyphen_word(doc: Doc, i: int) -> bool:
+    """Whether token i is inside a hyphenated word ("son-in-law")."""
+    t = doc[i]
+    if t.text == "-" and not t.whitespace_ and i > 0 and not doc[i - 1].whitespace_:
+        return True
+    return (i + 1 < len(doc) and doc[i + 1].text == "-" and not t.whitespace_) or (
+        i > 0 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_)
+
+
+def _of_ok(doc: Doc, j: int, end: int) -> bool:
+    """'of' may sit inside a title when what follows names a body: "Secretary of the National
+    Security Council", "head of the Ukrainian delegation" (not "representative of the dictator")."""
+    toks = [t for t in doc[j + 1:end] if t.lower_ != "the"]
+    if not toks:
+        return False
+    if toks[-1].lower_ in org_heads():
+        return True
+    return all(t.pos_ == "PROPN" or t.lower_ == "and" for t in toks)
+
+
+def _title_phrase(doc: Doc, end: int, person: list[int]) -> tuple[int, int, int]:
+    """The title phrase ending right before token `end`: (start token, end token, stop token)."""
+    sent_start = doc[end - 1].sent.start if end > 0 else 0
+    j = end - 1
+    while j >= sent_start:
+        t = doc[j]
+        if "\n" in t.text or "\n" in t.whitespace_:
+            break
+        lw = t.lower_
+        if person[j] >= 0:
+            if j + 1 < len(doc) and doc[j + 1].tag_ == "POS" and j + 1 < end:
+                j -= 1
+                while j >= sent_start and person[j] == person[j + 1]:
+                    j -= 1
+                continue
+            break
+        if _hyphen_word(doc, j):
+            j -= 1
+            continue
+        if t.pos_ in ("PROPN", "NOUN", "ADJ", "NUM") or _title_kind(lw) or t.tag_ == "POS":
+            j -= 1
+            continue
+        if lw == "the" or (lw == "of" and _of_ok(doc, j, end)):
+            j -= 1
+            continue
+        if lw == "and" and 0 < j < end - 1 and doc[j - 1].pos_ == "PROPN" and doc[j + 1].pos_ == "PROPN":
+            j -= 1
+            continue
+        break
+    a = j + 1
+    while a < end and (doc[a].pos_ in ("DET", "ADP", "CCONJ", "PART", "PUNCT") or doc[a].lower_ == "the"):
+        a += 1
+    return a, end, j
+
+
+def _has_title(doc: Doc, a: int, b: int) -> bool:
+    words = doc.text[doc[a].idx:doc[b - 1].idx + len(doc[b - 1].text)].lower().split() if b > a else []
+    return any(_title_kind(w.strip(".,")) in ("title", "kin") for w in words)
+
+
+def _text(doc: Doc, a: int, b: int) -> str:
+    return " ".join(doc.text[doc[a].idx:doc[b - 1].idx + len(doc[b - 1].text)].split())
+
+
+def _roles(doc: Doc, table: EntityTable) -> None:
+    person = [-1] * len(doc)
+    first_tokens: list[tuple[int, int, Entity]] = []
+    for n, ent in enumerate(table.entities):
+        if ent.type != "PERSON":
+            continue
+        for m in ent.mentions:
+            span = doc.char_span(m.start, m.end, alignment_mode="expand")
+            if span is None:
+                continue
+            for k in range(span.start, span.end):
+                person[k] = n
+            first_tokens.append((span.start, span.end, ent))
+    for start, end, ent in first_tokens:
+        a, b, stop = _title_phrase(doc, start, person)
+        if b > a and _has_title(doc, a, b):
+            table.add_role(ent, _text(doc, a, b))
+            # "head of the delegation, Secretary of the Council Rustem Umerov": a chain of titles.
+            if stop >= 0 and doc[stop].text == "," and _title_kind(doc[a].text):
+                a2, b2, _ = _title_phrase(doc, stop, person)
+                if b2 > a2 and _title_kind(doc[a2].text) and _has_title(doc, a2, b2):
+                    table.add_role(ent, _text(doc, a2, b2))
+        stop = a - 1 if b > a else stop
+        if stop >= 0 and doc[stop].text in ("]", ")"):  # "[chief of the General Staff] general X"
+            k = stop - 1
+            while k >= max(0, stop - 20) and doc[k].text not in ("[", "(") and "\n" not in doc[k].text:
+                k -= 1
+            if k >= 0 and doc[k].text in ("[", "(") and k + 1 < stop and _title_kind(doc[k + 1].text):
+                table.add_role(ent, _text(doc, k + 1, stop))
+        root = doc[start:end].root
+        for child in root.rights:
+            if child.dep_ == "appos" and child.i >= end and _title_kind(child.lower_):
+                sub = [t for t in child.subtree]
+                a3 = sub[0].i
+                b3 = sub[-1].i + 1
+                cut = next((t.i for t in doc[a3:b3] if t.text in ",;()[]" or "\n" in t.whitespace_), b3)
+                while a3 < cut and doc[a3].pos_ == "DET":
+                    a3 += 1
+                if 0 < cut - a3 <= 14:
+                    table.add_role(ent, _text(doc, a3, cut))
+        if root.dep_ == "appos" and root.head.i < start and _title_kind(root.head.lower_) \
+                and all(person[k] < 0 for k in range(root.head.i, start)):
+            left = root.head.left_edge.i
+            while left < root.head.i and doc[left].pos_ == "DET":
+                left += 1
+            if _has_title(doc, left, root.head.i + 1):
+                table.add_role(ent, _text(doc, left, root.head.i + 1))
+
+
+def _role_mentions(doc: Doc, table: EntityTable) -> None:
+    """A definite description equal to one person's role ("the Russian dictator") mentions them."""
+    index: dict[str, set[str]] = {}
+    for ent in table.entities:
+        if ent.type == "PERSON":
+            for role in ent.roles:
+                index.setdefault(fold(role), set()).add(ent.id)
+    if not index:
+        return
+    for chunk in doc.noun_chunks:
+        toks = list(chunk)
+        if not toks or toks[0].lower_ not in ("the", "this", "that"):
+            continue
+        s, e = toks[1].idx if len(toks) > 1 else chunk.end_char, chunk.end_char
+        ids = index.get(fold(doc.text[s:e]))
+        other = table.at(s, e)
+        if e > s and ids and len(ids) == 1 and (other is None or other.type in ("NORP", "GPE")):
+            target = table.get(next(iter(ids)))
+            after = chunk.end
+            if after < len(doc) and table.at(doc[after].idx, doc[after].idx + 1) is target:
+                continue  # the role written next to the name itself
+            if target is not None:
+                table.attach(target, s, e)
+
+
+def _propagate(doc: Doc, table: EntityTable) -> None:
+    """Bare surnames NER missed ("Umerov spoke ...") when the surname is a known person's."""
+    known: dict[str, str] = {}
+    for ent in table.entities:
+        if ent.type == "PERSON":
+            for name in (ent.name, *ent.aliases):
+                known.setdefault(name.split()[-1], name)
+    for tok in doc:
+        if tok.pos_ == "PROPN" and tok.text in known and table.at(tok.idx, tok.idx + len(tok.text)) is None:
+            table.add_mention(tok.text, "PERSON", tok.idx, tok.idx + len(tok.text))
 
 
 def annotate(ctx: Context) -> None:
-    """Stage 1: fill `ctx.entities` from the parse."""
-    table = EntityTable(ctx.text)
-    for ent in ctx.doc.ents:
-        if ent.label_ in NER_TYPES:
-            name = ent.text.strip()
-            if name.lower().startswith("the "):
-                name = name[4:]
-            table.add_mention(name, ent.label_, ent.start_char, ent.end_char)
+    """Stage 1: fill `ctx.entities` from the parse, corrected with context and gazetteers."""
+    doc, text = ctx.doc, ctx.text
+    table = EntityTable(text)
+    credits = [(m.start(), m.end()) for m in _CREDIT.finditer(text)]
+    cands = _ner_candidates(doc, credits)
+    covered = _covered_tokens(doc, [(c.start, c.end) for c in cands])
+    covered |= _covered_tokens(doc, [(e.start_char, e.end_char) for e in doc.ents
+                                     if e.label_ not in NER_TYPES])
+    covered |= _covered_tokens(doc, credits)
+    gaz = _gazetteer_candidates(doc, covered)
+    cands += gaz
+    covered |= _covered_tokens(doc, [(c.start, c.end) for c in gaz])
+    _retype(doc, cands)
+    surnames = {surname_key(text[c.start:c.end]) for c in cands}
+    cands += _titled_candidates(doc, covered, surnames)
+    _retype(doc, cands)
+    for c in sorted(cands, key=lambda c: c.start):
+        table.add_mention(text[c.start:c.end], c.label, c.start, c.end)
+    _propagate(doc, table)
+    _roles(doc, table)
+    _role_mentions(doc, table)
     ctx.entities = table
