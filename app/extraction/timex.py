@@ -233,6 +233,7 @@ class Resolved:
     value: str | None
     anchor: str | None = None  # "dct", "discourse" or None (absolute)
     type: TimexType | None = None  # overrides the rule's type
+    end: int | None = None  # a shorter span than the match (a trailing word turned out not to belong)
 
 
 class Resolver:
@@ -440,16 +441,13 @@ def _infer_year(month: int, day: int | None, r: Resolver, at: int) -> int | None
     gap = (this - dct).days
     # News mostly talks about the near past and near future: keep the publication year unless the
     # tense puts the date clearly on the other side of it (past tense, two months ahead: last year).
-    if tense == TENSE_PAST and gap > 60:
-        return dct.year - 1
-    if tense == TENSE_FUTURE and gap < -60:
-        return dct.year + 1
-    if tense is None and abs(gap) > 183:
+    if tense == TENSE_PAST:
+        return dct.year - 1 if gap > 60 else dct.year
+    if tense == TENSE_FUTURE:
+        return dct.year + 1 if gap < -60 else dct.year
+    if abs(gap) > 120:
         return dct.year + (1 if gap < 0 else -1)
     return dct.year
-
-
-_DATELINE = re.compile(r"(?:^|\n)[ \t]*[A-Z][A-Z .'-]{1,30}(?:,[ \t]*[A-Z][A-Za-z .]{1,20})?,[ \t]*$")
 
 
 def n_month_day(m: re.Match[str], r: Resolver) -> Resolved | str:
@@ -460,8 +458,6 @@ def n_month_day(m: re.Match[str], r: Resolver) -> Resolved | str:
     day = int(re.match(r"\d+", m.group("day")).group(0))  # type: ignore[union-attr]
     if _safe_date(2000, month, day) is None:
         return REJECT
-    if _DATELINE.search(r.before(40)) and re.match(r"\s*(?:\(|--|_)", r.text[m.end():m.end() + 4]):
-        return REJECT  # "WASHINGTON, August 11 (Xinhua) --": the dateline repeats the DCT
     year_text = m.groupdict().get("year")
     if year_text:
         return Resolved(f"{int(year_text):04d}-{month:02d}-{day:02d}")
@@ -560,14 +556,14 @@ def n_weekday(m: re.Match[str], r: Resolver) -> Resolved | str:
     if _norm(text).endswith("s"):
         return Resolved(f"XXXX-WXX-{wd}", None, "SET")
     det = _norm(m.groupdict().get("det") or "")
+    if not det and r.text[m.end():m.end() + 2] in ("'s", "\u2019s"):
+        det = "last"  # "Wednesday's ruling" reports something that has happened
     direction = {"last": -1, "this past": -1, "past": -1, "next": 1, "this coming": 1, "coming": 1}.get(
         det, 0)
     d = _weekday_date(wd, r, m.start(), direction)
     if d is None:
         return Resolved(None)
-    pod = m.groupdict().get("pod")
-    if pod:
-        return Resolved(d.isoformat() + "T" + _LX.get("part_of_day")[_norm(pod)], "dct", "TIME")
+    # "Friday night": news corpora annotate the day (a DATE); the part of day stays in the span
     return Resolved(d.isoformat(), "dct")
 
 
@@ -619,6 +615,8 @@ def n_rel_unit(m: re.Match[str], r: Resolver) -> Resolved | str:
         unit = _UNITS.get(unit_word, "")
     if unit in ("TS", "TM", "TH", "D", "ML", ""):
         return REJECT
+    if unit in ("DE", "CE") and n < 0:
+        return Resolved(_duration("1", unit), None, "DURATION")  # "the past decade"
     if r.dct is None:
         return Resolved(None)
     if unit == "WE":
@@ -718,8 +716,8 @@ def n_holiday(m: re.Match[str], r: Resolver) -> Resolved | str:
 
 def _quarter_year(m: re.Match[str], r: Resolver) -> tuple[int, str | None] | None:
     g = m.groupdict()
-    if g.get("qy"):
-        return int(g["qy"]), None
+    if g.get("qy") or g.get("qy2"):
+        return int(g.get("qy") or g["qy2"]), None
     if r.dct is None:
         return None
     pre = _norm(g.get("qpre") or "")
@@ -803,9 +801,11 @@ def n_duration(m: re.Match[str], r: Resolver) -> Resolved | str:
     if unit == "Q" and re.match(r"[ \t]{1,3}of\b", after):
         return REJECT  # "three-quarters of the vote" is a fraction
     direction = g.get("ddir")
+    end = None
     if direction and _norm(direction) in ("before", "after") and \
             not re.match(r"\s*(?:[,.;:!?)\"'\u201d]|$|and\b|but\b)", r.text[m.end():m.end() + 6]):
-        return REJECT  # "two months after his team left": a period before a clause, not a date
+        # "two weeks after they met": a period before a clause; the span stops at the unit
+        direction, end = None, m.end("dhalf") if g.get("dhalf") else m.end("dunit")
     lead = _norm(g.get("dpre") or "")
     if direction:
         step = int(_LX.get("direction")[_norm(direction)])
@@ -837,8 +837,8 @@ def n_duration(m: re.Match[str], r: Resolver) -> Resolved | str:
         return Resolved(_duration("1", unit), None, "SET")
     if lead in ("the first", "the last", "the past", "the next", "first", "last", "past", "next",
                 "the coming", "coming", "the previous", "previous", "the") or not lead:
-        return Resolved(_duration(num, unit, bool(g.get("dhalf"))), None, "DURATION")
-    return Resolved(_duration(num, unit, bool(g.get("dhalf"))), None, "DURATION")
+        return Resolved(_duration(num, unit, bool(g.get("dhalf"))), None, "DURATION", end)
+    return Resolved(_duration(num, unit, bool(g.get("dhalf"))), None, "DURATION", end)
 
 
 def n_plural_unit(m: re.Match[str], r: Resolver) -> Resolved | str:
@@ -859,7 +859,12 @@ def n_anaphoric(m: re.Match[str], r: Resolver) -> Resolved | str:
     word = _norm(g.get("apre") or g.get("apost") or "")
     if g.get("apost") and word in ("before", "after") and \
             not re.match(r"\s*(?:[,.;:!?)\"'\u201d]|$)", r.text[m.end():m.end() + 3]):
-        return REJECT  # "the day before the vote": the span is "the day", anchored to an event
+        # "Oct. 12, the day before the crash": the span is "the day", the date just mentioned
+        ref = r.discourse()
+        if ref is None or (unit == "D" and _to_date(ref[0]) is None):
+            return Resolved(None, None, None, m.end("au2"))
+        return Resolved(ref[0][:10] if unit == "D" else _shift_value(ref[0], unit, 0), ref[1],
+                        None, m.end("au2"))
     step = {"before": -1, "earlier": -1, "previous": -1, "the previous": -1, "preceding": -1,
             "the preceding": -1, "after": 1, "later": 1, "next": 1, "the next": 1, "following": 1,
             "the following": 1}.get(word, 0)
@@ -936,10 +941,11 @@ def _time_day(g: dict[str, Any], r: Resolver, at: int) -> tuple[str, str | None]
 
 
 def n_pod_alone(m: re.Match[str], r: Resolver) -> Resolved | str:
-    """'the morning', 'mid-afternoon': the publication day's part of day."""
+    """'the morning', 'mid-afternoon (yesterday)': a part of the publication day (or of a day word)."""
     if r.dct is None:
         return Resolved(None)
-    return Resolved(r.dct.isoformat() + "T" + _LX.get("part_of_day")[_norm(m.group("pod"))], "dct")
+    day = r.dct + timedelta(days=int(_LX.get("day_word").get(_norm(m.group("pdw") or ""), "0")))
+    return Resolved(day.isoformat() + "T" + _LX.get("part_of_day")[_norm(m.group("pod"))], "dct")
 
 
 def n_spelled_year(m: re.Match[str], r: Resolver) -> Resolved | str:
@@ -956,6 +962,8 @@ def n_spelled_year(m: re.Match[str], r: Resolver) -> Resolved | str:
 
 def n_this_year(m: re.Match[str], r: Resolver) -> Resolved | str:
     """'the year', 'the fiscal year', 'year-end': the publication year."""
+    if re.match(r"[ \t]{1,3}end(?:ed|ing)\b", r.text[m.end():m.end() + 10]):
+        return Resolved("P1Y", None, "DURATION")  # "the year ended March 31": a reporting period
     if r.dct is None:
         return Resolved(None)
     return Resolved(f"{r.dct.year:04d}", "dct")
@@ -1006,7 +1014,8 @@ RULES: tuple[Rule, ...] = (
                        rf"(?P<wd>{WEEKDAY}s?)(?:{SP}(?P<pod>{POD}))?{RB}"), "DATE", n_weekday),
     Rule("day_word", _c(rf"{LBW}(?P<dw>{DAYWORD})(?:{SP}(?P<pod>{POD}))?{RB}"), "DATE", n_day_word),
     Rule("this_pod", _c(rf"{LBW}(?P<det>this|last){SP}(?P<pod>{POD}){RB}"), "TIME", n_this_pod),
-    Rule("pod_alone", _c(rf"{LBW}(?:the{SP}|mid-?)(?P<pod>morning|afternoon|evening){RB}"
+    Rule("pod_alone", _c(rf"{LBW}(?:the{SP}|mid-?)(?P<pod>morning|afternoon|evening)"
+                         rf"(?:{SP}(?P<pdw>{DAYWORD}))?{RB}"
                          rf"(?!{SP}(?:of|after|before|paper|news|session|rush|show|edition|star))"),
          "TIME", n_pod_alone),
     Rule("rel_named", _c(rf"{LBW}(?P<det>this past|this coming|last|next|this|coming){SP}"
@@ -1018,12 +1027,16 @@ RULES: tuple[Rule, ...] = (
                        rf"last{SP}year's|the{SP}year's){SP})?(?:fiscal[ \t-]{{1,3}})?"
                        rf"(?P<qord>{ORD})[ \t-]{{1,3}}(?:fiscal[ \t-]{{1,3}})?quarter"
                        rf"(?:{SP}of{SP}(?P<qy2>{YEAR}))?{RB}"), "DATE", n_quarter),
-    Rule("rel_quarter", _c(rf"{LBW}the{SP}(?:(?P<rq>latest|last|past|previous|current|most{SP}recent|"
+    Rule("rel_quarter", _c(rf"{LBW}the{SP}(?:(?P<qy>{YEAR}){SP}|(?P<rq>latest|last|past|previous|current|"
+                           rf"most{SP}recent|"
                            rf"same|year-ago|year-earlier|year{SP}ago|year{SP}earlier|"
                            rf"comparable|fiscal|recent|next|coming){SP})?(?:fiscal{SP})?"
                            rf"quarter{RB}(?!s)"), "DATE", n_rel_quarter),
-    Rule("rel_period", _c(rf"{LBW}the{SP}(?P<rq>year-ago|year-earlier|year{SP}ago|year{SP}earlier|"
-                          rf"latest){SP}period{RB}"), "DATE", n_rel_quarter),
+    Rule("rel_period", _c(rf"{LBW}the{SP}(?:(?P<qy>{YEAR}){SP}|(?P<rq>year-ago|year-earlier|year{SP}ago|"
+                          rf"year{SP}earlier|"
+                          rf"latest){SP})period{RB}"), "DATE", n_rel_quarter),
+    Rule("recent_units", _c(rf"{LBW}(?:the{SP})?(?:recent|coming|past{SP}few|next{SP}few){SP}"
+                            rf"(?P<pu>days|weeks|months|decades){RB}"), "DURATION", n_plural_unit),
     Rule("half", _c(rf"{LBW}the{SP}(?P<hord>first|second|last){SP}half(?:{SP}of{SP}(?P<hy>{YEAR}))?{RB}"),
          "DATE", n_half),
     Rule("rel_unit", _c(rf"{LBW}(?P<det>{REL_DET}){SP}(?:fiscal{SP})?(?P<unit>{UNIT}|weekend){RB}"
@@ -1116,6 +1129,7 @@ def annotate(ctx: Context) -> None:
         if isinstance(res, str):
             continue  # REJECT
         typ: TimexType = res.type or c.rule.type
+        end = res.end if res.end is not None else c.end
         start = _extend(text, c.start, typ)
         if start < taken_end:
             start = c.start
@@ -1123,10 +1137,10 @@ def annotate(ctx: Context) -> None:
         anchor = {"dct": "published_at", "discourse": r.anchor_id}.get(res.anchor or "", None)
         if res.value is None:
             anchor = None
-        out.append(Timex(id=tid, start=start, end=c.end, text=text[start:c.end], type=typ,
+        out.append(Timex(id=tid, start=start, end=end, text=text[start:end], type=typ,
                          value=res.value, anchor=anchor))
-        taken_end = c.end
-        explicit = res.anchor is None and bool(re.search(r"\d{4}", text[c.start:c.end]))
+        taken_end = end
+        explicit = res.anchor is None and bool(re.search(r"\d{4}", text[c.start:end]))
         _remember(r, res.value, tid, typ, c.rule.name, explicit, c.start)
     ctx.timexes = out
 
