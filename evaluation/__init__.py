@@ -1,0 +1,1 @@
+"""Evaluation entry points behind `make eval-*` (not part of the installed package)."""
