@@ -305,7 +305,9 @@ class Resolver:
 
     @staticmethod
     def _sentence_tense(tok: Any) -> str | None:
-        sent = tok.sent
+        sent = _sent(tok)
+        if sent is None:
+            return None
         fut = past = False
         for t in sent:
             if t.lower_ in ("will", "'ll", "shall"):
@@ -332,7 +334,8 @@ class Resolver:
         if self.last_year is None or self.last_year_at < 0:
             return None
         tok = self.token_at(at)
-        start = tok.sent.start_char if tok is not None else at - 200
+        sent = _sent(tok) if tok is not None else None
+        start = sent.start_char if sent is not None else at - 200
         return self.last_year if self.last_year_at >= start else None
 
     def pos_at(self, char: int) -> str:
@@ -353,6 +356,14 @@ class Resolver:
             return self.last_date[0], "discourse"
         if self.dct is not None:
             return self.dct.isoformat(), "dct"
+        return None
+
+
+def _sent(tok: Any) -> Any:
+    """The token's sentence, or None when the doc has no sentence boundaries (a bare tokenizer)."""
+    try:
+        return tok.sent
+    except ValueError:
         return None
 
 
@@ -658,13 +669,17 @@ def n_rel_named(m: re.Match[str], r: Resolver) -> Resolved | str:
         return Resolved(f"{y:04d}-{mo:02d}", "dct")
     if name in _LX.get("season"):
         code = _LX.get("season")[name]
-        order = ["WI", "SP", "SU", "FA"]
-        cur = order[(dct.month % 12) // 3]
-        y = dct.year
+        # season starts (year, month); winter belongs to the year it starts in ("2025-WI")
+        starts = [(y, mo) for y in (dct.year - 2, dct.year - 1, dct.year, dct.year + 1)
+                  for mo in (3, 6, 9, 12)]
+        now = max(st for st in starts if st <= (dct.year, dct.month))
+        mine = [st for st in starts if _SEASON_START[code] == st[1]]
         if step < 0:
-            y = dct.year if order.index(code) < order.index(cur) else dct.year - 1
+            y = max(st for st in mine if st < now)[0]
         elif step > 0:
-            y = dct.year if order.index(code) > order.index(cur) else dct.year + 1
+            y = min(st for st in mine if st > now)[0]
+        else:
+            y = min(mine, key=lambda st: abs((st[0] - now[0]) * 12 + st[1] - now[1]))[0]
         return Resolved(f"{y:04d}-{code}", "dct")
     if name in _LX.get("holiday"):
         rule = _LX.get("holiday")[name]
@@ -677,6 +692,9 @@ def n_rel_named(m: re.Match[str], r: Resolver) -> Resolved | str:
             d = _holiday(rule, dct.year + 1)
         return Resolved(d.isoformat() if d else None, "dct")
     return REJECT
+
+
+_SEASON_START = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
 
 
 def n_season(m: re.Match[str], r: Resolver) -> Resolved | str:
@@ -1104,6 +1122,10 @@ def find(text: str) -> list[_Cand]:
     return chosen
 
 
+_ADJECTIVAL = re.compile(r"the[ \t][\w ]{0,20}?-(?:year|quarter|month|week|day|hour|minute)", re.I)
+_OR_SO = re.compile(r"[ \t]{1,3}or[ \t]{1,3}so\b", re.IGNORECASE)
+
+
 def _extend(text: str, start: int, typ: str) -> int:
     """Move the start left over a modifier TimeML keeps in the span ('more than', 'early')."""
     window = text[max(0, start - 20):start]
@@ -1113,7 +1135,11 @@ def _extend(text: str, start: int, typ: str) -> int:
     m = rx.search(window)
     if not m:
         return start
-    return start - (len(window) - m.start("mod"))
+    start -= len(window) - m.start("mod")
+    if typ != "DURATION" and not m.group("mod").lower().startswith("the") and \
+            text[max(0, start - 4):start].lower() == "the ":
+        start -= 4  # "the mid-1990s", "the early 1980s": TimeML keeps the determiner
+    return start
 
 
 def annotate(ctx: Context) -> None:
@@ -1131,6 +1157,11 @@ def annotate(ctx: Context) -> None:
         typ: TimexType = res.type or c.rule.type
         end = res.end if res.end is not None else c.end
         start = _extend(text, c.start, typ)
+        if _ADJECTIVAL.fullmatch(text, start, end) and re.match(r"[ \t]+[A-Za-z]", text[end:end + 2]):
+            start += 4  # "the eight-year war": the determiner belongs to the noun, not the timex
+        tail = _OR_SO.match(text, end)
+        if tail:
+            end = tail.end()
         if start < taken_end:
             start = c.start
         tid = f"t{len(out) + 1}"

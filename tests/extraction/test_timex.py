@@ -1,0 +1,257 @@
+"""Temporal expressions: finding, spans and TimeML normalisation (hand-written sentences)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+import spacy
+
+from app.extraction import Extractor, timex
+from app.extraction.types import Context
+
+DCT = "2025-12-19"  # a Friday, ISO week 51
+
+
+def _tx(extractor: Extractor, text: str, published_at: str | None = DCT) -> list[dict[str, Any]]:
+    doc = extractor.extract(text, published_at)
+    for t in doc["timexes"]:
+        assert text[t["start"]:t["end"]] == t["text"]
+    return list(doc["timexes"])
+
+
+def _one(extractor: Extractor, text: str, needle: str, published_at: str | None = DCT) -> dict[str, Any]:
+    """The timex whose text contains `needle` (exactly one)."""
+    found = [t for t in _tx(extractor, text, published_at) if needle in t["text"]]
+    assert len(found) == 1, (needle, _tx(extractor, text, published_at))
+    return found[0]
+
+
+# --------------------------------------------------------------------------- absolute dates
+
+@pytest.mark.model
+@pytest.mark.parametrize(("text", "needle", "value"), [
+    ("The treaty was signed on Dec. 19, 2025, in Geneva.", "Dec. 19, 2025", "2025-12-19"),
+    ("The form was dated 12/19/2025 by the clerk.", "12/19/2025", "2025-12-19"),
+    ("The archive was opened on 3 March 2011.", "3 March 2011", "2011-03-03"),
+    ("Prices of rice doubled in 1998.", "1998", "1998"),
+    ("She wrote about the music of the 1990s.", "1990s", "199"),
+    ("The factory closed in the mid-1990s.", "mid-1990s", "199"),
+    ("Trump's 2020 campaign spent heavily on television.", "2020", "2020"),
+    ("The museum reopened in June 2024 after repairs.", "June 2024", "2024-06"),
+])
+def test_absolute_dates(extractor: Extractor, text: str, needle: str, value: str) -> None:
+    t = _one(extractor, text, needle)
+    assert t["value"] == value
+    assert t["type"] == "DATE"
+    assert t["anchor"] is None
+
+
+@pytest.mark.model
+def test_span_excludes_preposition_and_keeps_modifiers(extractor: Extractor) -> None:
+    t = _one(extractor, "On December 19 the delegates met in a hotel.", "December 19")
+    assert t["text"] == "December 19"  # TimeML leaves the preposition out
+    assert t["value"] == "2025-12-19"
+    t = _one(extractor, "The storm could last more than two weeks.", "two weeks")
+    assert t["text"] == "more than two weeks"
+    assert (t["type"], t["value"]) == ("DURATION", "P2W")
+    t = _one(extractor, "The harvest started in early December.", "December")
+    assert t["text"] == "early December"
+    assert t["value"] == "2025-12"
+
+
+# --------------------------------------------------------------------------- relative to publication
+
+@pytest.mark.model
+@pytest.mark.parametrize(("text", "needle", "value"), [
+    ("Today the minister opened a new bridge.", "Today", "2025-12-19"),
+    ("The mayor resigned yesterday after a long row.", "yesterday", "2025-12-18"),
+    ("The council will vote tomorrow on the budget.", "tomorrow", "2025-12-20"),
+    ("Inflation slowed last week, the bank said.", "last week", "2025-W50"),
+    ("The port will reopen next month.", "next month", "2026-01"),
+    ("Exports grew this year despite the strike.", "this year", "2025"),
+    ("The plant was sold two months ago.", "two months ago", "2025-10"),
+    ("Sales fell last year in every region.", "last year", "2024"),
+    ("The talks are now in their third day.", "now", "PRESENT_REF"),
+    ("The firm currently employs forty engineers.", "currently", "PRESENT_REF"),
+    ("The museum recently bought a painting.", "recently", "PAST_REF"),
+    ("Nobody can predict the future of the league.", "the future", "FUTURE_REF"),
+    ("The rebels were defeated in the past.", "the past", "PAST_REF"),
+    ("The bridge will reopen next spring.", "next spring", "2026-SP"),
+    ("The drought hit farmers last summer.", "last summer", "2025-SU"),
+])
+def test_relative_dates(extractor: Extractor, text: str, needle: str, value: str) -> None:
+    t = _one(extractor, text, needle)
+    assert t["value"] == value
+    if value[:1].isdigit():
+        assert t["anchor"] == "published_at"
+
+
+@pytest.mark.model
+def test_weekday_follows_tense(extractor: Extractor) -> None:
+    past = _one(extractor, "The rebels withdrew from the town on Wednesday.", "Wednesday")
+    assert past["value"] == "2025-12-17"
+    future = _one(extractor, "The envoy will fly to Rome on Wednesday.", "Wednesday")
+    assert future["value"] == "2025-12-24"
+    same_day = _one(extractor, "The court ruled Friday that the law stands.", "Friday")
+    assert same_day["value"] == "2025-12-19"
+
+
+@pytest.mark.model
+def test_quarters(extractor: Extractor) -> None:
+    t = _one(extractor, "Profit rose 8% in the third quarter, the bank said.", "quarter", "1998-11-05")
+    assert (t["text"], t["value"]) == ("the third quarter", "1998-Q3")
+    t = _one(extractor, "The carmaker reported a fourth-quarter loss.", "quarter", "1998-02-05")
+    assert t["value"] == "1997-Q4"  # reported in February: the quarter that just ended
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("text", "needle", "typ", "value"), [
+    ("The strike lasted two weeks.", "two weeks", "DURATION", "P2W"),
+    ("The flight took three hours.", "three hours", "DURATION", "PT3H"),
+    ("Rents have doubled over the past three years.", "three years", "DURATION", "P3Y"),
+    ("He waited for several days.", "several days", "DURATION", "PXD"),
+    ("The committee meets every week.", "every week", "SET", "P1W"),
+    ("The newsletter is published weekly.", "weekly", "SET", "P1W"),
+    ("The polls open at 10 a.m. in the capital.", "10 a.m.", "TIME", "2025-12-19T10:00"),
+    ("The band plays tonight in the old harbour.", "tonight", "TIME", "2025-12-19TNI"),
+])
+def test_durations_sets_times(extractor: Extractor, text: str, needle: str, typ: str, value: str) -> None:
+    t = _one(extractor, text, needle)
+    assert (t["type"], t["value"]) == (typ, value)
+
+
+# --------------------------------------------------------------------------- discourse and year inference
+
+@pytest.mark.model
+def test_day_before_is_anchored_to_previous_date(extractor: Extractor) -> None:
+    text = "The ceasefire began on March 3. The day before, both sides shelled the port."
+    tx = _tx(extractor, text)
+    first = next(t for t in tx if t["text"] == "March 3")
+    before = next(t for t in tx if t["text"] == "The day before")
+    assert first["value"] == "2025-03-03"
+    assert before["value"] == "2025-03-02"
+    assert before["anchor"] == first["id"]
+
+
+@pytest.mark.model
+def test_day_before_without_previous_date_uses_publication(extractor: Extractor) -> None:
+    t = _one(extractor, "The day before, the union had called off the strike.", "day before")
+    assert (t["value"], t["anchor"]) == ("2025-12-18", "published_at")
+
+
+@pytest.mark.model
+def test_year_inference_uses_tense(extractor: Extractor) -> None:
+    met = _one(extractor, "The two leaders met on December 30 in Paris.", "December 30", "2026-01-05")
+    assert met["value"] == "2025-12-30"  # past tense in a January article: last year
+    meet = _one(extractor, "The two leaders will meet on January 5.", "January 5", "2025-12-19")
+    assert meet["value"] == "2026-01-05"  # future tense in a December article: next year
+    soon = _one(extractor, "The summit is on December 20.", "December 20", "2025-12-19")
+    assert soon["value"] == "2025-12-20"
+
+
+@pytest.mark.model
+def test_without_publication_date_only_absolute_values(extractor: Extractor) -> None:
+    tx = _tx(extractor, "The pact of Dec. 19, 2025 was attacked yesterday; talks took two weeks.", None)
+    by_text = {t["text"]: t for t in tx}
+    assert by_text["Dec. 19, 2025"]["value"] == "2025-12-19"
+    assert by_text["yesterday"]["value"] is None
+    assert by_text["yesterday"]["anchor"] is None
+    assert by_text["two weeks"]["value"] == "P2W"
+
+
+# --------------------------------------------------------------------------- negatives
+
+@pytest.mark.model
+@pytest.mark.parametrize("text", [
+    "May I ask you a question about the roads?",
+    "She gave money to the March of Dimes.",
+    "In all, 1,998 people signed the petition.",
+    "The company employs 1998 people in Ohio.",
+    "It was a second attempt to pass the bill.",
+    "The minister will march with the teachers.",
+    "Spring water and fall colours draw tourists.",
+])
+def test_no_timex(extractor: Extractor, text: str) -> None:
+    assert _tx(extractor, text) == []
+
+
+# --------------------------------------------------------------------------- the sample article
+
+@pytest.mark.model
+def test_sample_article(extractor: Extractor, samples_dir: Any) -> None:
+    path = samples_dir / "liga-2025-12-19-umerov-talks.txt"
+    if not path.exists():
+        pytest.skip(f"sample article missing: {path}")
+    tx = _tx(extractor, path.read_text(encoding="utf-8"), "2025-12-19")
+    got = {(t["text"].lower(), t["value"]) for t in tx}
+    for expected in [("december 19", "2025-12-19"), ("today", "2025-12-19"),
+                     ("the day before", "2025-12-18"), ("december 17", "2025-12-17"),
+                     ("december 20", "2025-12-20"), ("two months ago", "2025-10"),
+                     ("more than two weeks", "P2W")]:
+        assert expected in got, (expected, got)
+
+
+# --------------------------------------------------------------------------- hostile input, no model
+
+
+def _bare(text: str, published_at: date | None = date(2025, 12, 19)) -> list[Any]:
+    """annotate() on a bare tokenizer doc: no tagger or parser, as robust as with them."""
+    ctx = Context(doc=spacy.blank("en")(text), published_at=published_at)
+    timex.annotate(ctx)
+    return ctx.timexes
+
+
+@pytest.mark.parametrize("pathological", [
+    "1 " * 50_000,
+    "December " * 12_000,
+    "the past " * 12_000,
+    "a-a-a-" * 17_000 + "year",
+    "more than " * 10_000 + "two weeks",
+    "twenty-" * 15_000,
+    ("12/" * 33_000) + "1",
+    " " * 100_000 + "today",
+    "\n" * 50_000 + "Dec. 19, 2025" + "\t" * 50_000,
+])
+def test_adversarial_input_completes(pathological: str) -> None:
+    out = _bare(pathological)
+    for t in out:
+        assert pathological[t.start:t.end] == t.text
+
+
+def test_bare_doc_still_resolves() -> None:
+    out = _bare("The vote was held on Dec. 19, 2025 and the results came two days later.")
+    assert [(t.text, t.value) for t in out][0] == ("Dec. 19, 2025", "2025-12-19")
+    assert out[1].value == "2025-12-21"
+
+
+# --------------------------------------------------------------------------- normaliser units
+
+
+def test_shift_and_granularity() -> None:
+    ref = date(2025, 12, 19)
+    assert timex._shift(ref, "W", -1) == "2025-W50"
+    assert timex._shift(ref, "M", 1) == "2026-01"
+    assert timex._shift(ref, "Q", -1) == "2025-Q3"
+    assert timex._shift(ref, "WE", 0) == "2025-W51-WE"
+    assert timex._shift_value("1989-Q3", "Y", -1) == "1988-Q3"
+    assert timex._shift_value("2025-03", "M", -3) == "2024-12"
+
+
+def test_durations_and_numbers() -> None:
+    assert timex._duration("2", "W") == "P2W"
+    assert timex._duration("3", "TH") == "PT3H"
+    assert timex._duration("3", "Q") == "P9M"
+    assert timex._duration("X", "Y") == "PXY"
+    assert timex._duration("5.5", "TH") == "PT5H30M"
+    assert timex._number("twenty-four") == "24"
+    assert timex._number("a few") == "X"
+    assert timex._number("5 1/2") == "5.5"
+
+
+def test_holidays() -> None:
+    assert timex._easter(2024) == date(2024, 3, 31)
+    assert timex._holiday("4:4:11", 2025) == date(2025, 11, 27)  # Thanksgiving
+    assert timex._holiday("-1:1:05", 2025) == date(2025, 5, 26)  # Memorial Day
+    assert timex._holiday("12-25", 2025) == date(2025, 12, 25)
