@@ -1,13 +1,544 @@
-"""Dated events: triggers, type, date, place, participants and status.
+"""Dated events: triggers, type, date, place, participants, status and the claims reporting them.
 
-Starting point: nothing found; the events stage is filled in by its own work.
+An event is something that happened, is happening or is planned. Each trigger word from
+`data/event_triggers.tsv` (noun or verb, with conditions that keep generic senses out) is a
+*mention*; mentions are merged into events in text order, so "send X to Miami for talks. These
+talks are scheduled for December 20, and X will meet Y" is one event with every trigger in
+`Event.mentions`. The model and statuses are documented in `docs/events.md`.
+
+For each mention:
+- participants: subject/object of a verb trigger, "with/between/among X", a possessive or
+  compound ("Dmitriev's visit", "US-Ukraine talks"), the arguments of a governing verb listed in
+  `data/event_governors.tsv` ("send X for talks"), titles resolved through their appositions
+  ("the US special envoy Steve Witkoff") and pronouns through `EntityTable.antecedent`;
+- place: a place entity after "in/at" on the trigger or its verb, "to" after verbs of motion,
+  a place that hosts ("the United States will host talks");
+- date: a DATE/TIME timex attached to the trigger or its verb chain, else one elsewhere in the
+  sentence unless it dates a reporting verb ("wrote Axios on December 17") or another event;
+- status: from `data/event_status_cues.tsv` (governing verbs, auxiliaries, hedges, the trigger's
+  modifiers) and then tense; a negated plan ("no plans for a meeting") is no event.
+
+Merging: an anaphoric mention ("these talks") joins the most recent event of its type; a bare
+definite one ("the talks") joins it or is dropped; any other mention joins the most recent event
+of the same type family with positive evidence (same date, same place, a shared person, or
+participants that are the same countries) and no conflict (different date, place, or a past
+status against a future one). Everything is indexed by token, so the stage is linear.
 """
 
 from __future__ import annotations
 
-from .types import Context
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Token
+
+from .entities import EntityTable
+from .lexicon import cue_types, demonyms, event_governors, event_status_cues, event_triggers
+from .types import Context, DateRef, Entity, Event, EventStatus, Span, Timex
+
+PARTICIPANT_TYPES = {"PERSON", "ORG", "GPE", "NORP", "MEDIA"}
+PLACE_TYPES = {"GPE", "LOC", "FAC"}
+FAMILY = {"visit": "meeting"}  # types that may name one event ("talks" ... "his visit")
+FUTURE = {"scheduled", "planned", "expected"}
+SPEECH_CUES = {"speech", "report", "claim", "announce", "deny", "warn", "question", "source"}
+ANAPHORS = {"these", "this", "those", "that", "such"}
+WINDOW = 15  # sentences within which a non-anaphoric mention may join an earlier event
+NEAR = 4  # ... and within which shared countries alone are enough evidence
+# Status strength when mentions of one event disagree: explicit statements beat hedges.
+PRIORITY: dict[str, int] = {"cancelled": 7, "occurred": 6, "scheduled": 5, "ongoing": 4,
+                            "planned": 3, "expected": 2, "uncertain": 1}
+_SUMMARY_PREP = {"meeting": "between", "call": "between", "visit": "by", "attack": "by"}
+
+
+@dataclass
+class _Mention:
+    tok: Token
+    type: str
+    label: str
+    sent: int
+    participants: list[str]
+    place: str | None
+    date: Timex | None
+    status: str | None
+    anaphor: str  # "strong", "weak" or ""
+    negated: bool = False
+    relative: tuple[Timex, str, int] | None = None
+    verb: Token | None = None
+
+
+@dataclass
+class _Event:
+    type: str
+    mentions: list[_Mention] = field(default_factory=list)
+    participants: list[str] = field(default_factory=list)
+    place: str | None = None
+    date: Timex | None = None
+    statuses: list[str] = field(default_factory=list)
+    last_sent: int = 0
+    last_pos: int = 0
+    relative: tuple[Timex, str, int] | None = None  # (duration, before|after, governing token)
+    relative_to: _Event | None = None
+
+
+class _Index:
+    """Token-level views of the earlier stages' output."""
+
+    def __init__(self, ctx: Context) -> None:
+        doc = ctx.doc
+        self.doc = doc
+        self.table: EntityTable | None = ctx.entities
+        self.ent: list[Entity | None] = [None] * len(doc)
+        self.timex: dict[int, Timex] = {}
+        self.duration: dict[int, Timex] = {}
+        self.line = [0] * len(doc)
+        line = 0
+        for tok in doc:
+            self.line[tok.i] = line
+            line += tok.text.count("\n") + tok.whitespace_.count("\n")
+        if self.table is not None:
+            for e in self.table.entities:
+                for m in e.mentions:
+                    span = doc.char_span(m.start, m.end, alignment_mode="expand")
+                    if span is not None:
+                        for k in range(span.start, span.end):
+                            cur = self.ent[k]
+                            if cur is None or cur.type in ("NORP", "GPE") and e.type == "PERSON":
+                                self.ent[k] = e
+        for t in ctx.timexes:
+            span = doc.char_span(t.start, t.end, alignment_mode="expand")
+            if span is not None:
+                (self.timex if t.type in ("DATE", "TIME") else self.duration)[span.root.i] = t
+        self.sent_of = [0] * len(doc)
+        for n, sent in enumerate(doc.sents):
+            for k in range(sent.start, sent.end):
+                self.sent_of[k] = n
+
+
+def _trigger(tok: Token) -> tuple[str, str] | None:
+    """(type, label) when the token is an event trigger in this context."""
+    pos = "VERB" if tok.pos_ in ("VERB", "AUX") else tok.pos_
+    hit = event_triggers().get((tok.lemma_.lower(), pos))
+    if hit is None:
+        return None
+    type_, cond, label = hit
+    if cond == "plural" and tok.tag_ not in ("NNS", "NNPS"):
+        return None
+    if cond.startswith("prep:") and not any(
+            c.dep_ in ("prep", "dative") and c.lower_ == cond[5:] for c in tok.children):
+        return None
+    if cond == "obj" and not any(c.dep_ in ("dobj", "dative") for c in tok.children):
+        return None
+    if cond.startswith("mod:") and not any(c.lemma_.lower() == cond[4:] for c in tok.children):
+        return None
+    return type_, label
+
+
+def _is_speech(tok: Token) -> bool:
+    return cue_types().get(tok.lemma_.lower(), "") in SPEECH_CUES
+
+
+def _governor(tok: Token) -> tuple[Token | None, list[Token]]:
+    """The nearest verb above a noun trigger (not a reporting verb) and the nouns passed on the way."""
+    if tok.pos_ in ("VERB", "AUX"):
+        return tok, []
+    nouns: list[Token] = []
+    node = tok
+    for _ in range(6):
+        head = node.head
+        if head is node or node.dep_ in ("ccomp", "relcl", "advcl"):
+            return None, nouns
+        if head.pos_ in ("VERB", "AUX"):
+            return (None if _is_speech(head) else head), nouns
+        if head.pos_ in ("NOUN", "PROPN"):
+            nouns.append(head)
+        node = head
+    return None, nouns
+
+
+def _chain(verb: Token | None) -> list[Token]:
+    """The verb and the verbs it complements ("planning to send", "expected to inform")."""
+    out: list[Token] = []
+    while verb is not None and len(out) < 5:
+        out.append(verb)
+        if verb.dep_ in ("xcomp",) and verb.head is not verb and not _is_speech(verb.head):
+            verb = verb.head
+        else:
+            break
+    return out
+
+
+def _cue_meanings(tok: Token) -> list[str]:
+    cues, out = event_status_cues(), []
+    for c in tok.children:
+        if c.dep_ in ("aux", "auxpass", "neg", "advmod", "amod", "det", "acomp") or c.tag_ == "MD":
+            if c.dep_ == "aux" and c.tag_ != "MD" and c.lower_ not in cues:
+                continue
+            meaning = cues.get(c.lower_) or (cues.get(c.lemma_.lower()) if c.tag_ != "MD" else None)
+            if meaning:
+                out.append(meaning)
+    return out
+
+
+def _status(tok: Token, verb: Token | None, nouns: list[Token], dated: bool) -> tuple[str | None, bool]:
+    """(status or None when the text does not say, negated)."""
+    cues = event_status_cues()
+    meanings = _cue_meanings(tok)
+    for n in nouns:
+        meanings += _cue_meanings(n)
+        if n.lemma_.lower() in cues and cues[n.lemma_.lower()] not in ("negation",):
+            meanings.append(cues[n.lemma_.lower()])
+    chain = _chain(verb)
+    for k, v in enumerate(chain):
+        if v is not tok or k > 0:
+            lemma = cues.get(v.lemma_.lower())
+            if lemma:
+                meanings.append(lemma)
+        meanings += _cue_meanings(v)
+    if "negation" in meanings:
+        return None, True
+    for status in ("cancelled", "uncertain", "expected", "scheduled", "planned"):
+        if status in meanings:
+            return status, False
+    if "future" in meanings:
+        return ("scheduled" if dated else "planned"), False
+    if "ongoing" in meanings:
+        return "ongoing", False
+    if chain:
+        v = chain[0]
+        auxes = {c.lower_ for c in v.children if c.dep_ in ("aux", "auxpass")}
+        if v.tag_ == "VBD" or (v.tag_ == "VBN" and (auxes & {"has", "have", "had", "was", "were"}
+                                                    or v.dep_ in ("acl", "amod"))):
+            return "occurred", False
+        if v.tag_ == "VBG" and auxes & {"is", "are", "am"}:
+            return "ongoing", False
+    return None, False
+
+
+def _entities_of(tok: Token, idx: _Index) -> list[Entity]:
+    """Entities a participant token stands for: itself, a pronoun's antecedent, a title's
+    apposition ("the envoy Steve Witkoff"), or the names modifying a common noun ("U.S. officials")."""
+    ent = idx.ent[tok.i]
+    if ent is not None:
+        return [ent]
+    if tok.pos_ == "PRON" and idx.table is not None and tok.lower_ in ("he", "she", "him", "her", "his"):
+        found = idx.table.antecedent(tok.idx, ("PERSON",))
+        return [found] if found else []
+    out: list[Entity] = []
+    named = [e for c in tok.children if c.dep_ == "appos" and not _possessor(c)
+             and (e := idx.ent[c.i]) is not None and e.type == "PERSON"]
+    if named:  # "the US special envoy Steve Witkoff": the person, not the country
+        return named
+    for c in tok.children:
+        if c.dep_ in ("compound", "nmod") or (c.dep_ == "amod" and idx.ent[c.i] is not None):
+            for t in (c, *_conjuncts(c)):
+                e = idx.ent[t.i]
+                if e is not None and e not in out and not _possessor(t) \
+                        and idx.line[t.i] == idx.line[tok.i]:
+                    out.append(e)
+    return out
+
+
+def _possessor(tok: Token) -> bool:
+    """"Trump" in "Trump's son-in-law": a modifier, not a participant."""
+    return tok.dep_ == "poss" or any(c.tag_ == "POS" for c in tok.children)
+
+
+def _conjuncts(tok: Token) -> list[Token]:
+    out: list[Token] = []
+    stack = [tok]
+    while stack and len(out) < 12:
+        t = stack.pop()
+        for c in t.children:
+            if c.dep_ == "conj":
+                out.append(c)
+                stack.append(c)
+    return out
+
+
+def _args(tok: Token, deps: tuple[str, ...]) -> list[Token]:
+    out: list[Token] = []
+    for c in tok.children:
+        if c.dep_ in deps:
+            out += [c, *_conjuncts(c)]
+    return out
+
+
+def _pobjs(tok: Token, preps: tuple[str, ...]) -> list[Token]:
+    out: list[Token] = []
+    for c in tok.children:
+        if c.dep_ in ("prep", "dative") and c.lower_ in preps:
+            out += _args(c, ("pobj",))
+    return out
+
+
+def _participants(tok: Token, type_: str, verb: Token | None, idx: _Index) -> list[str]:
+    toks: list[Token] = []
+    preps = ("with", "between", "among", "to") if type_ == "briefing" else ("with", "between", "among")
+    if tok.pos_ in ("VERB", "AUX"):
+        toks += _args(tok, ("nsubj", "dobj"))
+        toks += _pobjs(tok, preps)
+    else:
+        toks += _args(tok, ("poss", "compound", "nmod"))
+        toks += _pobjs(tok, preps)
+        if verb is not None:
+            roles = event_governors().get(verb.lemma_.lower(), frozenset())
+            if "subj" in roles:
+                toks += [t for t in _args(verb, ("nsubj",)) if t is not tok]
+            if "obj" in roles:
+                toks += [t for t in _args(verb, ("dobj",)) if t is not tok]
+    out: list[str] = []
+    for t in toks:
+        if t.dep_ != "poss" and _possessor(t):
+            continue
+        if idx.line[t.i] != idx.line[tok.i]:  # a caption run into the sentence: stay on the line
+            t = next((c for c in t.subtree if idx.line[c.i] == idx.line[tok.i]
+                      and idx.ent[c.i] is not None), t)
+            if idx.line[t.i] != idx.line[tok.i]:
+                continue
+        for e in _entities_of(t, idx):
+            if e.type in PARTICIPANT_TYPES and e.id not in out:
+                out.append(e.id)
+    return out
+
+
+def _place(tok: Token, type_: str, verb: Token | None, idx: _Index) -> str | None:
+    cands: list[Token] = _pobjs(tok, ("in", "at"))
+    if type_ == "visit":
+        cands += _pobjs(tok, ("to",))
+        if tok.pos_ == "VERB":
+            cands += _args(tok, ("dobj",))
+    if verb is not None:
+        roles = event_governors().get(verb.lemma_.lower(), frozenset())
+        if verb is not tok:
+            cands += _pobjs(verb, ("in", "at"))
+        if "dest" in roles:
+            cands += _pobjs(verb, ("to",))
+        if "place" in roles:
+            cands += [t for t in _args(verb, ("nsubj",)) if t is not tok]
+    for t in cands:
+        e = idx.ent[t.i]
+        if e is not None and e.type in PLACE_TYPES and idx.line[t.i] == idx.line[tok.i]:
+            return e.id
+    return None
+
+
+def _timex_head(doc: Doc, t: Timex) -> Token | None:
+    span = doc.char_span(t.start, t.end, alignment_mode="expand")
+    if span is None:
+        return None
+    head = span.root.head
+    while head.pos_ == "ADP" and head.head is not head:
+        head = head.head
+    return head
+
+
+def _date(tok: Token, verb: Token | None, idx: _Index, trigger_tokens: set[int]) -> Timex | None:
+    cluster = {tok.i}
+    for v in _chain(verb):
+        cluster.add(v.i)
+        cluster.update(c.i for c in v.children if c.dep_ == "xcomp")
+    fallback: Timex | None = None
+    sent = tok.sent
+    for k in range(sent.start, sent.end):
+        t = idx.timex.get(k)
+        if t is None:
+            continue
+        head = _timex_head(idx.doc, t)
+        if head is None:
+            continue
+        if head.i in cluster:
+            return t
+        if fallback is None and not _is_speech(head) and head.i not in trigger_tokens:
+            fallback = t
+    return fallback
+
+
+def _relative(tok: Token, idx: _Index) -> tuple[Timex, str, int] | None:
+    """"Y came two weeks after X met": X is dated relative to Y (duration, before|after, Y)."""
+    if tok.dep_ != "advcl":
+        return None
+    mark = next((c.lower_ for c in tok.children if c.dep_ == "mark" and c.lower_ in ("after", "before")),
+                None)
+    if mark is None:
+        return None
+    for c in tok.children:
+        for t in c.subtree:
+            d = idx.duration.get(t.i)
+            if d is not None:
+                return d, ("before" if mark == "after" else "after"), tok.head.i
+    return None
+
+
+def _anaphor(tok: Token, has_args: bool) -> str:
+    if tok.pos_ != "NOUN":
+        return ""
+    dets = {c.lower_ for c in tok.children if c.dep_ == "det"}
+    if dets & ANAPHORS or any(c.lower_ == "same" for c in tok.children):
+        return "strong"
+    if "the" in dets and not has_args:
+        return "weak"
+    return ""
+
+
+def _family(type_: str) -> str:
+    return FAMILY.get(type_, type_)
+
+
+def _key(eid: str, table: EntityTable | None) -> str:
+    """What a participant stands for when comparing events: countries for demonyms."""
+    ent = table.get(eid) if table else None
+    if ent is None:
+        return eid
+    if ent.type == "NORP":
+        return demonyms().get(ent.name, ent.name)
+    return ent.name if ent.type == "GPE" else eid
+
+
+def _date_conflict(a: Timex | None, b: Timex | None) -> bool:
+    if a is None or b is None or not a.value or not b.value:
+        return False
+    return not (a.value.startswith(b.value) or b.value.startswith(a.value))
+
+
+def _joins(ev: _Event, m: _Mention, table: EntityTable | None) -> bool:
+    if _family(ev.type) != _family(m.type):
+        return False
+    if _date_conflict(ev.date, m.date):
+        return False
+    if ev.place and m.place and ev.place != m.place:
+        return False
+    past = "occurred" in ev.statuses
+    if m.status and ((m.status == "occurred" and set(ev.statuses) & FUTURE) or
+                     (m.status in FUTURE and past)):
+        return False
+    if ev.date and m.date and ev.date.value and ev.date.value == m.date.value:
+        return True
+    if ev.place and m.place == ev.place:
+        return True
+    persons = {p for p in m.participants if table and (e := table.get(p)) and e.type == "PERSON"}
+    if persons & set(ev.participants):
+        return True
+    if m.sent - ev.last_sent > NEAR:
+        return False
+    mine = {_key(p, table) for p in m.participants}
+    theirs = {_key(p, table) for p in ev.participants}
+    return bool(mine) and mine <= theirs
+
+
+def _status_of(ev: _Event, published: str | None) -> EventStatus:
+    if ev.statuses:
+        best = max(ev.statuses, key=lambda s: PRIORITY[s])
+        return best  # type: ignore[return-value]
+    value = ev.date.value if ev.date else None
+    if value and published and value[:4].isdigit():
+        n = min(len(value), len(published))
+        if value[:n] < published[:n]:
+            return "occurred"
+        if value[:n] > published[:n]:
+            return "scheduled"
+    return "uncertain"
+
+
+def _summary(ev: _Event, table: EntityTable | None) -> str:
+    nouns = [m for m in ev.mentions if m.tok.pos_ == "NOUN"]
+    label = (nouns[0].tok.text.lower() if nouns and nouns[0].tok.text.isalpha() else ev.mentions[0].label)
+    keys = {_key(p, table) for p in ev.participants
+            if table and (e := table.get(p)) and e.type != "NORP"}
+    names = [_key(p, table) if e.type == "NORP" else e.name for p in ev.participants
+             if table and (e := table.get(p)) and not (e.type == "NORP" and _key(p, table) in keys)]
+    text = label[:1].upper() + label[1:]
+    if names:
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        prep = _SUMMARY_PREP.get(ev.type, "involving")
+        if prep == "between" and len(names) == 1:
+            prep = "with"
+        text += f" {prep} {joined}"
+    place = table.get(ev.place) if table and ev.place else None
+    if place is not None:
+        text += f" {'to' if ev.type == 'visit' else 'in'} {place.name}"
+    if ev.relative is not None and ev.relative_to is not None:
+        other = ev.relative_to
+        other_nouns = [m for m in other.mentions if m.tok.pos_ == "NOUN"]
+        label = other_nouns[-1].tok.text.lower() if other_nouns else other.mentions[0].label
+        text += f", {ev.relative[0].text} {ev.relative[1]} the {label}"
+    return text
 
 
 def annotate(ctx: Context) -> None:
     """Stage 4: fill `ctx.events`."""
-    ctx.events = []
+    doc, idx = ctx.doc, _Index(ctx)
+    found: list[tuple[Token, str, str]] = []
+    for tok in doc:
+        if tok.pos_ in ("NOUN", "VERB", "AUX"):
+            hit = _trigger(tok)
+            if hit is not None:
+                found.append((tok, *hit))
+    trigger_tokens = {t.i for t, _, _ in found}
+    mentions: list[_Mention] = []
+    for tok, type_, label in found:
+        verb, nouns = _governor(tok)
+        participants = _participants(tok, type_, verb, idx)
+        place = _place(tok, type_, verb, idx)
+        date = _date(tok, verb, idx, trigger_tokens - {tok.i})
+        status, negated = _status(tok, verb, nouns, date is not None and bool(date.value))
+        own_args = bool(participants or place or _pobjs(tok, ("in", "at")))
+        mentions.append(_Mention(tok, type_, label, idx.sent_of[tok.i], participants, place, date,
+                                 status, _anaphor(tok, own_args), negated,
+                                 None if date is not None else _relative(tok, idx), verb))
+    events: list[_Event] = []
+    by_token: dict[int, _Event] = {}
+    for m in mentions:
+        if m.negated:
+            continue
+        target: _Event | None = None
+        if m.tok.dep_ == "conj" and m.tok.head.i in by_token:
+            target = by_token[m.tok.head.i]
+        elif m.anaphor:
+            reach = 5 if m.anaphor == "strong" else 3
+            target = next((ev for ev in sorted(events, key=lambda e: -e.last_pos)
+                           if _family(ev.type) == _family(m.type) and m.sent - ev.last_sent <= reach),
+                          None)
+            if target is None and m.anaphor == "weak":
+                continue
+        else:
+            target = next((ev for ev in sorted(events, key=lambda e: -e.last_pos)
+                           if m.sent - ev.last_sent <= WINDOW and _joins(ev, m, idx.table)), None)
+        if target is None:
+            target = _Event(type=m.type)
+            events.append(target)
+        target.mentions.append(m)
+        by_token[m.tok.i] = target
+        target.last_sent = m.sent
+        target.last_pos = m.tok.i
+        target.relative = target.relative or m.relative
+        for p in m.participants:
+            if p not in target.participants:
+                target.participants.append(p)
+        target.place = target.place or m.place
+        if m.date is not None and (target.date is None or not target.date.value):
+            target.date = m.date
+        if m.status:
+            target.statuses.append(m.status)
+    published = ctx.published_at.isoformat() if ctx.published_at else None
+    out: list[Event] = []
+    heads: dict[int, _Event] = {}
+    for ev in events:
+        for m in ev.mentions:
+            heads.setdefault(m.tok.i, ev)
+            verb = m.verb
+            if verb is not None:
+                heads.setdefault(verb.i, ev)
+    for ev in events:
+        if ev.relative is not None and ev.date is None:
+            other = heads.get(ev.relative[2])
+            ev.relative_to = other if other is not ev else None
+    for n, ev in enumerate(events, 1):
+        spans = [Span.of(ctx.text, m.tok.idx, m.tok.idx + len(m.tok.text)) for m in ev.mentions]
+        claims = [c.id for c in ctx.claims
+                  if any(c.content.start <= s.start < c.content.end for s in spans)]
+        out.append(Event(
+            id=f"v{n}", trigger=spans[0], type=ev.type, summary=_summary(ev, idx.table),
+            status=_status_of(ev, published),
+            date=DateRef(ev.date.value, ev.date.id) if ev.date else (
+                DateRef(None, ev.relative[0].id) if ev.relative and ev.relative_to else None),
+            place=ev.place, participants=list(ev.participants), claims=claims, mentions=spans))
+    ctx.events = out

@@ -54,9 +54,11 @@ def translit_rules() -> tuple[tuple[str, str], ...]:
 
 
 @cache
-def event_triggers() -> dict[tuple[str, str], tuple[str, str]]:
-    """(lemma, POS NOUN|VERB) -> (event type, condition); condition '' or e.g. 'prep:to'."""
-    return {(r[0].strip(), r[1].strip()): (r[2].strip(), r[3].strip() if len(r) > 3 else "")
+def event_triggers() -> dict[tuple[str, str], tuple[str, str, str]]:
+    """(lemma, POS NOUN|VERB) -> (event type, condition, summary noun); condition '' or e.g.
+    'prep:to'."""
+    return {(r[0].strip(), r[1].strip()): (r[2].strip(), r[3].strip() if len(r) > 3 else "",
+                                           (r[4].strip() if len(r) > 4 else "") or r[0].strip())
             for r in _rows("event_triggers.tsv")}
 
 
