@@ -8,12 +8,14 @@ Queries themselves are built only in the domain repositories.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, event, text
+from sqlalchemy import DateTime, Select, bindparam, column, event, func, literal_column, select, text
+from sqlalchemy import table as table_clause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -119,3 +121,27 @@ def insert_ignore(dialect: str, model: Any, rows: Sequence[dict[str, Any]] | dic
     """`INSERT ... ON CONFLICT DO NOTHING` for either backend: a unique constraint decides races."""
     ins = postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)
     return ins.values(rows).on_conflict_do_nothing()
+
+
+_WORD = re.compile(r"\w+")
+
+
+def fulltext_ids(dialect: str, table: str, q: str) -> Select[Any] | None:
+    """Ids of rows of `table` (articles or claims) whose text matches the words of `q`.
+
+    SQLite searches the FTS5 table `<table>_fts`; PostgreSQL the `search` tsvector column (GIN
+    index). User text never becomes query syntax: on SQLite every word is quoted, on PostgreSQL
+    `plainto_tsquery` parses it. Returns None when `q` has no words (nothing can match).
+    """
+    words = _WORD.findall(q)
+    if not words:
+        return None
+    if table not in ("articles", "claims"):
+        raise ValueError(table)
+    if dialect == "sqlite":
+        match = " ".join('"' + w + '"' for w in words)
+        fts = table_clause(f"{table}_fts", column("rowid"))
+        return select(fts.c.rowid).where(literal_column(f"{table}_fts").op("MATCH")(bindparam("fts", match)))
+    target = table_clause(table, column("id"), column("search"))
+    query = func.plainto_tsquery(literal_column("'english'::regconfig"), " ".join(words))
+    return select(target.c.id).where(target.c.search.op("@@")(query))

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
-from .errors import InvalidCursor
+from .errors import Invalid, InvalidCursor
 from .settings import Settings
 
 T = TypeVar("T")
@@ -40,7 +40,7 @@ _PARSE: dict[str, Callable[[Any], Any]] = {
 class SortKey:
     """One column of a stable order: the SQL expression, its direction, how to read it off a row."""
 
-    expr: ColumnElement[Any]
+    expr: Any  # a column or SQL expression
     get: Callable[[Any], Any]
     kind: str = "int"
     desc: bool = False
@@ -109,3 +109,19 @@ def page_of(rows: Sequence[Row], keys: Sequence[SortKey], params: PageParams) ->
     items = list(rows[: params.limit])
     nxt = encode_cursor([k.get(items[-1]) for k in keys]) if len(rows) > params.limit and items else None
     return items, nxt
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: date | None
+    end: date | None
+
+
+def date_range(
+    from_: date | None = Query(None, alias="from", description="First day (inclusive), YYYY-MM-DD."),
+    to: date | None = Query(None, description="Last day (inclusive), YYYY-MM-DD."),
+) -> DateRange:
+    """The `from`/`to` filter shared by the claim and event lists."""
+    if from_ and to and from_ > to:
+        raise Invalid.field(["query", "to"], "`to` is before `from`")
+    return DateRange(from_, to)

@@ -1,0 +1,168 @@
+"""HTTP routes for articles and previews: validate, call the service, return a schema."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+from app.core.errors import PROBLEM_MEDIA_TYPE, Invalid, PayloadTooLarge, Problem, UnsupportedMediaType
+from app.core.pagination import Page, PageParams, page_params
+from app.core.settings import Settings
+
+from .schemas import ArticleCreate, ArticleOut, ArticleSummary, ExtractionDocument, ExtractRequest
+from .service import ArticleFilters, ArticleService, article_filters
+
+router = APIRouter(prefix="/v1", tags=["articles"])
+M = TypeVar("M", bound=BaseModel)
+
+PLAIN_FIELDS = ("title", "url", "source", "published_at", "language", "external_id")
+
+
+def service(request: Request) -> ArticleService:
+    state = request.app.state
+    return ArticleService(state.db, state.pool, state.settings)
+
+
+def _problem(status: int, description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
+
+
+def _body_doc(model: type[BaseModel], plain_fields: tuple[str, ...]) -> dict[str, Any]:
+    """OpenAPI for a JSON body that may also be sent as text/plain with fields in the query."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    props = schema.get("properties", {})
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": schema},
+                "text/plain": {"schema": {"type": "string", "minLength": 1}},
+            },
+        },
+        "parameters": [
+            {
+                "name": f,
+                "in": "query",
+                "required": False,
+                "description": f"With a text/plain body: the `{f}` field.",
+                "schema": {k: v for k, v in props[f].items() if k not in ("default", "title")},
+            }
+            for f in plain_fields
+        ],
+    }
+
+
+async def read_body(request: Request, model: type[M], plain_fields: tuple[str, ...]) -> M:
+    """The request body as `model`: JSON, or a text/plain body (the `text`) with the other fields
+    as query parameters. Validation errors keep the field-level shape of every other 422."""
+    settings: Settings = request.app.state.settings
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > settings.max_body_bytes:
+        raise PayloadTooLarge(f"The body is larger than {settings.max_body_bytes} bytes.")
+    body = await request.body()
+    if len(body) > settings.max_body_bytes:
+        raise PayloadTooLarge(f"The body is larger than {settings.max_body_bytes} bytes.")
+    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    try:
+        if ctype == "application/json" or ctype.endswith("+json"):
+            return model.model_validate_json(body)
+        if ctype == "text/plain":
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise Invalid.field(["body"], "the body is not valid UTF-8", "unicode_decode") from exc
+            data: dict[str, Any] = {k: v for k, v in request.query_params.items() if k in plain_fields}
+            return model.model_validate({**data, "text": text})
+    except ValidationError as exc:
+        plain = ctype == "text/plain"
+        raise RequestValidationError(
+            [
+                {
+                    **e,
+                    "loc": ("body", *e["loc"])
+                    if not plain or not e["loc"] or e["loc"][0] == "text"
+                    else ("query", *e["loc"]),
+                }
+                for e in exc.errors(include_url=False, include_context=False)
+            ]
+        ) from exc
+    raise UnsupportedMediaType(f"Send application/json or text/plain, not {ctype}.")
+
+
+@router.post(
+    "/articles",
+    response_model=ArticleOut,
+    status_code=201,
+    summary="Ingest an article",
+    responses={
+        200: {
+            "model": ArticleOut,
+            "description": "Already stored (same external_id, or same text "
+            "from the same source): the existing article, nothing new created.",
+        },
+        413: _problem(413, "Body too large"),
+        415: _problem(415, "Unsupported content type"),
+        422: _problem(422, "Validation error"),
+    },
+    openapi_extra=_body_doc(ArticleCreate, PLAIN_FIELDS),
+)
+async def create_article(
+    request: Request, response: Response, svc: ArticleService = Depends(service)
+) -> ArticleOut:
+    """Store the article, extract claims, entities, timexes and events, store them, and return
+    the article with its extraction document (201, `Location` of the article)."""
+    payload = await read_body(request, ArticleCreate, PLAIN_FIELDS)
+    article, created = await svc.create(payload)
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = f"{request.scope.get('root_path', '')}/v1/articles/{article.id}"
+    return article
+
+
+@router.get("/articles", response_model=Page[ArticleSummary], summary="List articles, newest first")
+async def list_articles(
+    filters: ArticleFilters = Depends(article_filters),
+    page: PageParams = Depends(page_params),
+    svc: ArticleService = Depends(service),
+) -> Page[ArticleSummary]:
+    return await svc.list(filters, page)
+
+
+@router.get(
+    "/articles/{article_id}",
+    response_model=ArticleOut,
+    summary="An article with its extraction",
+    responses={404: _problem(404, "No such article")},
+)
+async def get_article(article_id: int, svc: ArticleService = Depends(service)) -> ArticleOut:
+    return await svc.get(article_id)
+
+
+@router.delete(
+    "/articles/{article_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete an article and everything derived from it",
+    responses={404: _problem(404, "No such article")},
+)
+async def delete_article(article_id: int, svc: ArticleService = Depends(service)) -> Response:
+    await svc.delete(article_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/extract",
+    response_model=ExtractionDocument,
+    summary="Extract without storing (preview)",
+    responses={
+        413: _problem(413, "Body too large"),
+        415: _problem(415, "Unsupported content type"),
+        422: _problem(422, "Validation error"),
+    },
+    openapi_extra=_body_doc(ExtractRequest, ("published_at", "id")),
+)
+async def extract(request: Request, svc: ArticleService = Depends(service)) -> ExtractionDocument:
+    req = await read_body(request, ExtractRequest, ("published_at", "id"))
+    return ExtractionDocument.model_validate(await svc.extract(req))

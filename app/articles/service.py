@@ -1,0 +1,218 @@
+"""Articles: ingestion (store, extract in the worker pool, store the result), reads, deletion.
+
+Ingestion commits in two steps so nothing accepted is lost: the article is stored (pending)
+first, then its extraction result replaces its derived rows in one transaction; an extraction
+failure leaves the article stored with state `failed` and the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fastapi import Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.claims import repository as claims_repo
+from app.claims.service import store_document_claims
+from app.core.database import Database
+from app.core.errors import Invalid, NotFound
+from app.core.pagination import Page, PageParams
+from app.core.settings import Settings
+from app.entities import repository as entities_repo
+from app.entities.service import store_document_entities
+from app.events import repository as events_repo
+from app.events.service import store_document_events
+from app.extraction import EXTRACTOR_VERSION
+from app.extraction.pipeline import ArticleInput
+
+from . import repository as repo
+from .models import Article
+from .pool import ExtractionPool
+from .schemas import (
+    ArticleCreate,
+    ArticleOut,
+    ArticleSummary,
+    DocClaim,
+    DocEntity,
+    DocEvent,
+    DocTimex,
+    ExtractionState,
+    ExtractRequest,
+)
+
+log = logging.getLogger("newsclaims")
+
+
+@dataclass(frozen=True)
+class ArticleFilters:
+    source: str | None = None
+    published_from: date | None = None
+    published_to: date | None = None
+    q: str | None = None
+    state: str | None = None
+
+
+def article_filters(
+    source: str | None = Query(None, max_length=200, description="Only articles from this source."),
+    published_from: date | None = Query(None, description="Published on or after this day."),
+    published_to: date | None = Query(None, description="Published on or before this day."),
+    q: str | None = Query(None, max_length=500, description="Full-text search over title and text."),
+    state: str | None = Query(None, pattern="^(pending|done|failed)$", description="Extraction state."),
+) -> ArticleFilters:
+    if published_from and published_to and published_from > published_to:
+        raise Invalid.field(["query", "published_to"], "`published_to` is before `published_from`")
+    return ArticleFilters(source, published_from, published_to, q, state)
+
+
+async def clear_derived(session: AsyncSession, article_id: int) -> None:
+    """Remove everything extracted from an article (its mentions, claims and event reports),
+    then the events and entities nothing refers to any more."""
+    entities = await entities_repo.touched_by_article(session, article_id)
+    events, places = await events_repo.of_article(session, article_id)
+    await events_repo.delete_reports(session, article_id)
+    await claims_repo.delete_for_article(session, article_id)
+    await entities_repo.delete_mentions(session, article_id)
+    await events_repo.delete_orphans(session, events)
+    await entities_repo.delete_orphans(session, entities | places)
+
+
+async def store_result(
+    session: AsyncSession,
+    article_id: int,
+    published_on: date | None,
+    doc: dict[str, Any],
+    version: str = EXTRACTOR_VERSION,
+) -> None:
+    """Replace an article's derived rows with those of `doc` (a contract document), atomically
+    within the caller's transaction; `doc` gains the stored ids and is kept on the article."""
+    await clear_derived(session, article_id)
+    entity_ids = await store_document_entities(session, article_id, doc.get("entities") or [])
+    claim_ids = await store_document_claims(session, article_id, published_on, doc, entity_ids)
+    await store_document_events(session, article_id, doc, entity_ids, claim_ids)
+    await repo.mark_done(session, article_id, doc, version)
+
+
+def to_summary(a: Article) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "external_id": a.external_id,
+        "source": a.source or None,
+        "title": a.title,
+        "url": a.url,
+        "language": a.language,
+        "published_at": a.published_at,
+        "created_at": a.created_at,
+        "content_hash": a.content_hash,
+        "metadata": a.meta,
+        "extraction": ExtractionState(
+            state=a.extraction_state,
+            error=a.extraction_error,
+            extractor_version=a.extractor_version,
+            extracted_at=a.extracted_at,
+        ),
+    }
+
+
+def to_out(a: Article) -> ArticleOut:
+    doc = a.result or {}
+    return ArticleOut(
+        **to_summary(a),
+        text=a.text,
+        claims=[DocClaim.model_validate(c) for c in doc.get("claims") or []],
+        entities=[DocEntity.model_validate(e) for e in doc.get("entities") or []],
+        timexes=[DocTimex.model_validate(t) for t in doc.get("timexes") or []],
+        events=[DocEvent.model_validate(e) for e in doc.get("events") or []],
+    )
+
+
+class ArticleService:
+    def __init__(self, db: Database, pool: ExtractionPool, settings: Settings) -> None:
+        self.db, self.pool, self.settings = db, pool, settings
+
+    def check(self, text: str, loc: str = "text") -> None:
+        if len(text) > self.settings.max_text_chars:
+            raise Invalid.field(
+                ["body", loc],
+                f"text is longer than {self.settings.max_text_chars} characters",
+                "string_too_long",
+            )
+
+    async def create(self, payload: ArticleCreate) -> tuple[ArticleOut, bool]:
+        """Store and extract an article; (article, False) when it was already stored."""
+        self.check(payload.text)
+        published_at, published_on = payload.publication()
+        source, digest = payload.source or "", repo.content_hash(payload.text)
+        fields = {
+            "source": source,
+            "external_id": payload.external_id,
+            "content_hash": digest,
+            "title": payload.title,
+            "url": payload.url,
+            "language": payload.language,
+            "text": payload.text,
+            "metadata": payload.metadata,
+            "published_at": published_at,
+            "published_on": published_on,
+        }
+        async with self.db.session() as s:
+            article_id = await repo.insert_new(s, fields)
+            if article_id is None:
+                existing = await repo.find_duplicate(s, source, payload.external_id, digest)
+        if article_id is None:
+            if existing is None:  # pragma: no cover - the conflicting row was deleted meanwhile
+                return await self.create(payload)
+            return await self.get(existing), False
+        await self.extract_and_store(article_id, payload.text, published_on, payload.external_id)
+        return await self.get(article_id), True
+
+    async def extract_and_store(
+        self, article_id: int, text: str, published_on: date | None, doc_id: str | None
+    ) -> None:
+        try:
+            [doc] = await self.pool.extract([ArticleInput(text=text, published_at=published_on, id=doc_id)])
+        except Exception as exc:
+            log.warning("extraction failed for article %s: %s", article_id, exc)
+            async with self.db.session() as s:
+                await repo.mark_failed(
+                    s, article_id, f"extraction failed: {type(exc).__name__}: {exc}", EXTRACTOR_VERSION
+                )
+            return
+        async with self.db.session() as s:
+            await store_result(s, article_id, published_on, doc)
+
+    async def get(self, article_id: int) -> ArticleOut:
+        async with self.db.session() as s:
+            article = await repo.get(s, article_id)
+            if article is None:
+                raise NotFound(f"No article {article_id}.")
+            return to_out(article)
+
+    async def list(self, f: ArticleFilters, page: PageParams) -> Page[ArticleSummary]:
+        async with self.db.session() as s:
+            rows, nxt = await repo.list_articles(
+                s,
+                source=f.source,
+                start=f.published_from,
+                end=f.published_to,
+                q=f.q,
+                state=f.state,
+                page=page,
+            )
+            return Page(items=[ArticleSummary(**to_summary(a)) for a in rows], next=nxt, limit=page.limit)
+
+    async def delete(self, article_id: int) -> None:
+        async with self.db.session() as s:
+            if await repo.get(s, article_id) is None:
+                raise NotFound(f"No article {article_id}.")
+            await clear_derived(s, article_id)
+            await repo.delete_article(s, article_id)
+
+    async def extract(self, req: ExtractRequest) -> dict[str, Any]:
+        self.check(req.text)
+        [doc] = await self.pool.extract(
+            [ArticleInput(text=req.text, published_at=req.published_at, id=req.id)]
+        )
+        return doc

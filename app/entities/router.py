@@ -1,0 +1,92 @@
+"""HTTP routes for entities and their claims and events."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from app.claims.schemas import ClaimOut
+from app.claims.service import ClaimFilters, ClaimService, claim_filters
+from app.core.errors import PROBLEM_MEDIA_TYPE, Problem
+from app.core.pagination import DateRange, Page, PageParams, date_range, page_params
+from app.events.schemas import EventOut
+from app.events.service import EventFilters, EventService, event_filters
+
+from .schemas import EntityOut
+from .service import EntityService
+
+router = APIRouter(prefix="/v1", tags=["entities"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such entity", "content": {PROBLEM_MEDIA_TYPE: {}}}
+}
+
+
+def service(request: Request) -> EntityService:
+    return EntityService(request.app.state.db)
+
+
+@router.get("/entities", response_model=Page[EntityOut], summary="Search entities by name or alias")
+async def list_entities(
+    q: str | None = Query(None, max_length=300, description="Prefix of any word of any name or alias."),
+    type: str | None = Query(None, max_length=16, description="PERSON, ORG, GPE, LOC, NORP, FAC ..."),
+    page: PageParams = Depends(page_params),
+    svc: EntityService = Depends(service),
+) -> Page[EntityOut]:
+    return await svc.list(q=q, type_=type, page=page)
+
+
+@router.get(
+    "/entities/{entity_id}",
+    response_model=EntityOut,
+    responses=NOT_FOUND,
+    summary="An entity: names, roles, counts, first and last seen",
+)
+async def get_entity(entity_id: int, svc: EntityService = Depends(service)) -> EntityOut:
+    return await svc.get(entity_id)
+
+
+@router.get(
+    "/entities/{entity_id}/claims",
+    response_model=Page[ClaimOut],
+    responses=NOT_FOUND,
+    summary="Claims by or about an entity",
+)
+async def entity_claims(
+    request: Request,
+    entity_id: int,
+    role: Literal["speaker", "about", "any"] = Query(
+        "any", description="The entity as speaker, subject, or either."
+    ),
+    filters: ClaimFilters = Depends(claim_filters),
+    dates: DateRange = Depends(date_range),
+    page: PageParams = Depends(page_params),
+    svc: EntityService = Depends(service),
+) -> Page[ClaimOut]:
+    await svc.require(entity_id)
+    ref = str(entity_id)
+    f = (
+        replace(filters, speaker=ref)
+        if role == "speaker"
+        else (replace(filters, about=ref) if role == "about" else replace(filters, entity=ref))
+    )
+    return await ClaimService(request.app.state.db).list(f, dates, page)
+
+
+@router.get(
+    "/entities/{entity_id}/events",
+    response_model=Page[EventOut],
+    responses=NOT_FOUND,
+    summary="Events an entity takes part in, by date",
+)
+async def entity_events(
+    request: Request,
+    entity_id: int,
+    filters: EventFilters = Depends(event_filters),
+    dates: DateRange = Depends(date_range),
+    page: PageParams = Depends(page_params),
+    svc: EntityService = Depends(service),
+) -> Page[EventOut]:
+    await svc.require(entity_id)
+    return await EventService(request.app.state.db).list(replace(filters, entity=str(entity_id)), dates, page)

@@ -1,0 +1,73 @@
+"""Entities: storing a document's entities across articles, and reading them back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.database import Database
+from app.core.errors import NotFound
+from app.core.pagination import Page, PageParams
+
+from . import repository as repo
+from .models import Entity
+from .schemas import EntityOut, EntityRef
+
+
+async def store_document_entities(session: AsyncSession, article_id: int,
+                                  entities: list[dict[str, Any]]) -> dict[str, int]:
+    """Resolve each document entity to a stored one, record its names, roles and mentions.
+
+    Adds `stored_id` to each entity of the document and returns {document id: stored id}.
+    """
+    ids: dict[str, int] = {}
+    for ent in entities:
+        name, type_ = str(ent.get("name") or "").strip(), str(ent.get("type") or "").upper()
+        if not name or not type_:
+            continue
+        aliases = [str(a) for a in ent.get("aliases") or [] if a]
+        stored = await repo.resolve(session, name, type_, aliases)
+        if stored is None:
+            continue
+        ent["stored_id"] = stored
+        ids[str(ent.get("id"))] = stored
+        await repo.add_roles(session, stored, (str(r) for r in ent.get("roles") or []))
+        await repo.add_mentions(session, article_id, stored, ent.get("mentions") or [])
+    return ids
+
+
+async def refs(session: AsyncSession, ids: set[int]) -> dict[int, EntityRef]:
+    found = await repo.get_many(session, ids)
+    return {i: EntityRef(id=e.id, name=e.name, type=e.type) for i, e in found.items()}
+
+
+async def describe(session: AsyncSession, entities: list[Entity]) -> list[EntityOut]:
+    ids = [e.id for e in entities]
+    aliases, roles, stats = (await repo.aliases_of(session, ids), await repo.roles_of(session, ids),
+                             await repo.stats_of(session, ids))
+    return [EntityOut(id=e.id, name=e.name, type=e.type,
+                      aliases=[a for a in aliases.get(e.id, []) if a != e.name],
+                      roles=roles.get(e.id, []), **vars(stats[e.id])) for e in entities]
+
+
+class EntityService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, entity_id: int) -> EntityOut:
+        async with self.db.session() as s:
+            entity = await repo.get(s, entity_id)
+            if entity is None:
+                raise NotFound(f"No entity {entity_id}.")
+            return (await describe(s, [entity]))[0]
+
+    async def require(self, entity_id: int) -> None:
+        async with self.db.session() as s:
+            if await repo.get(s, entity_id) is None:
+                raise NotFound(f"No entity {entity_id}.")
+
+    async def list(self, *, q: str | None, type_: str | None, page: PageParams) -> Page[EntityOut]:
+        async with self.db.session() as s:
+            rows, nxt = await repo.list_entities(s, q=q, type_=type_, page=page)
+            return Page(items=await describe(s, rows), next=nxt, limit=page.limit)

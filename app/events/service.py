@@ -1,0 +1,137 @@
+"""Events: linking a document's events to stored ones across articles, and the timeline list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.claims.schemas import TextSpan
+from app.claims.service import resolve_ref
+from app.core.database import Database
+from app.core.pagination import DateRange, Page, PageParams
+from app.entities.service import refs
+
+from . import repository as repo
+from .dates import timeml_range
+from .models import Event
+from .schemas import EventDate, EventOut, EventReport
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    entity: str | None = None
+    place: str | None = None
+    type: str | None = None
+    status: str | None = None
+    article_id: int | None = None
+
+
+def event_filters(
+    entity: str | None = Query(None, max_length=300, description="A participant: entity id or name."),
+    place: str | None = Query(None, max_length=300, description="The place: entity id or name."),
+    type: str | None = Query(None, max_length=32, description="Event type, e.g. meeting."),
+    status: str | None = Query(None, max_length=16, description="occurred, scheduled, planned, ..."),
+    article_id: int | None = Query(None, ge=1, description="Only events reported by this article."),
+) -> EventFilters:
+    return EventFilters(entity, place, type, status, article_id)
+
+
+async def store_document_events(
+    session: AsyncSession,
+    article_id: int,
+    doc: dict[str, Any],
+    entity_ids: dict[str, int],
+    claim_ids: dict[str, int],
+) -> None:
+    """Store each document event, joining a stored event when it reports the same one (same
+    type, date and place, a participant in common); adds `stored_id` and entity ids to each."""
+    for ev in doc.get("events") or []:
+        date_ref = ev.get("date") or {}
+        value = date_ref.get("value")
+        rng = timeml_range(value)
+        place = entity_ids.get(str(ev.get("place")))
+        participants = [entity_ids[str(p)] for p in ev.get("participants") or [] if str(p) in entity_ids]
+        type_, status = str(ev.get("type") or "event")[:32], str(ev.get("status") or "uncertain")[:16]
+        summary = str(ev.get("summary") or "")
+        event_id = None
+        if value and participants:
+            event_id = await repo.find_same(session, type_, str(value), place, participants)
+        if event_id is None:
+            event_id = await repo.create(
+                session,
+                type=type_,
+                summary=summary,
+                status=status,
+                date_value=value,
+                date_start=rng[0] if rng else None,
+                date_end=rng[1] if rng else None,
+                place_id=place,
+            )
+        trigger = ev.get("trigger") or {}
+        report = {
+            "local_id": str(ev.get("id") or ""),
+            "trigger_start": int(trigger.get("start", 0)),
+            "trigger_end": int(trigger.get("end", 0)),
+            "trigger_text": str(trigger.get("text") or ""),
+            "status": status,
+            "summary": summary,
+        }
+        claims = [claim_ids[str(c)] for c in ev.get("claims") or [] if str(c) in claim_ids]
+        await repo.add_report(session, event_id, article_id, report, participants, claims)
+        ev["stored_id"], ev["place_id"], ev["participant_ids"] = event_id, place, participants
+
+
+async def describe(session: AsyncSession, events: list[Event]) -> list[EventOut]:
+    ids = [e.id for e in events]
+    parts, sources, claims = (
+        await repo.participants_of(session, ids),
+        await repo.sources_of(session, ids),
+        await repo.claims_of(session, ids),
+    )
+    wanted = {p for ps in parts.values() for p in ps} | {e.place_id for e in events if e.place_id}
+    ents = await refs(session, wanted)
+    return [
+        EventOut(
+            id=e.id,
+            type=e.type,
+            summary=e.summary,
+            status=e.status,
+            date=EventDate(value=e.date_value, start=e.date_start, end=e.date_end),
+            place=ents.get(e.place_id) if e.place_id else None,
+            participants=[ents[p] for p in parts.get(e.id, []) if p in ents],
+            sources=[
+                EventReport(
+                    article_id=s.article_id,
+                    local_id=s.local_id,
+                    status=s.status,
+                    summary=s.summary,
+                    trigger=TextSpan(start=s.trigger_start, end=s.trigger_end, text=s.trigger_text),
+                )
+                for s in sources.get(e.id, [])
+            ],
+            claim_ids=claims.get(e.id, []),
+        )
+        for e in events
+    ]
+
+
+class EventService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def list(self, f: EventFilters, dates: DateRange, page: PageParams) -> Page[EventOut]:
+        async with self.db.session() as s:
+            query = repo.EventQuery(
+                entity=await resolve_ref(s, f.entity),
+                place=await resolve_ref(s, f.place),
+                type=f.type,
+                status=f.status,
+                start=dates.start,
+                end=dates.end,
+                article_id=f.article_id,
+            )
+            rows, nxt = await repo.list_events(s, query, page)
+            return Page(items=await describe(s, rows), next=nxt, limit=page.limit)

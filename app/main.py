@@ -1,0 +1,107 @@
+"""The ASGI application: `uvicorn app.main:app`.
+
+`create_app(settings)` builds the app; the lifespan opens the database engine and starts the
+extraction worker pool, and closes both on shutdown. Tests build their own app with their own
+settings, so nothing here reads the environment except the module-level `app`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from pydantic import BaseModel
+
+from app.articles.pool import ExtractionPool
+from app.articles.router import router as articles_router
+from app.claims.router import router as claims_router
+from app.core.database import Database
+from app.core.errors import (
+    PROBLEM_MEDIA_TYPE,
+    Problem,
+    RequestIdMiddleware,
+    ServiceUnavailable,
+    install_error_handlers,
+)
+from app.core.settings import Settings, get_settings
+from app.entities.router import router as entities_router
+from app.events.router import router as events_router
+from app.extraction import EXTRACTOR_VERSION
+
+VERSION = "0.1.0"
+
+
+class Health(BaseModel):
+    status: str
+    database: bool | None = None
+    model: bool | None = None
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(
+            settings.effective_database_url,
+            echo=settings.database_echo,
+            pool_size=settings.database_pool_size,
+        )
+        pool = ExtractionPool(settings.effective_workers, settings.extraction_model)
+        pool.start()
+        app.state.db, app.state.pool = db, pool
+        try:
+            yield
+        finally:
+            await pool.close()
+            await db.dispose()
+
+    app = FastAPI(
+        title="newsclaims",
+        version=VERSION,
+        summary="Who said what, about whom, and what happened when: claims, entities, timexes and events "
+        "extracted from news articles.",
+        description=f"Extractor version {EXTRACTOR_VERSION}. Errors are RFC 9457 problem documents "
+        "(`application/problem+json`) carrying the request id.",
+        lifespan=lifespan,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+    for router in (articles_router, claims_router, entities_router, events_router):
+        app.include_router(router)
+
+    @app.get("/livez", response_model=Health, tags=["health"], summary="The process is up")
+    async def livez() -> Health:
+        return Health(status="ok")
+
+    unavailable: dict[int | str, dict[str, Any]] = {
+        503: {"model": Problem, "description": "Not ready", "content": {PROBLEM_MEDIA_TYPE: {}}}
+    }
+
+    @app.get(
+        "/readyz",
+        response_model=Health,
+        tags=["health"],
+        responses=unavailable,
+        summary="The database answers and the language model is loaded",
+    )
+    async def readyz(request: Request) -> Health:
+        db_ok = await request.app.state.db.ping()
+        model_ok = bool(request.app.state.pool.ready)
+        if not (db_ok and model_ok):
+            missing = [n for n, ok in (("database", db_ok), ("language model", model_ok)) if not ok]
+            raise ServiceUnavailable(
+                f"Not ready: {' and '.join(missing)} unavailable.", headers={"Retry-After": "5"}
+            )
+        return Health(status="ready", database=db_ok, model=model_ok)
+
+    return app
+
+
+app = create_app()
