@@ -224,6 +224,7 @@ def _fmt_num(x: float) -> str:
 # --------------------------------------------------------------------------- resolver state
 
 
+QUARTER_WINDOW = 1500  # characters within which "a year ago" means the same quarter a year ago
 TENSE_PAST, TENSE_FUTURE, TENSE_PRESENT = "past", "future", "present"
 REJECT = "\x00reject"  # a normaliser's verdict: this match is not a timex
 
@@ -248,6 +249,7 @@ class Resolver:
         self.last_year: int | None = None  # the last explicitly written year
         self.last_year_at = -1
         self.last_quarter: str | None = None  # the last reported quarter ("1989-Q3")
+        self.last_quarter_at = -1
         self.match_start = 0
         self.anchor_id: str | None = None
 
@@ -276,7 +278,7 @@ class Resolver:
     def _verb_tense(verb: Any) -> str | None:
         kids = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
         low = {c.lower_ for c in kids}
-        if low & {"will", "'ll", "shall", "wo"}:
+        if low & {"will", "'ll", "shall", "wo", "would"}:
             return TENSE_FUTURE
         if any(c.lower_ == "to" and c.dep_ == "aux" for c in kids):
             gov = verb.head if verb.dep_ in ("xcomp", "ccomp", "advcl", "acl") else None
@@ -328,6 +330,12 @@ class Resolver:
         if tok.dep_ == "nummod" and tok.head.tag_ == "NNS" and tok.head.i > tok.i:
             return True
         return False
+
+    def quarter_context(self) -> str | None:
+        """The quarter a financial report is talking about, if one was named nearby."""
+        if self.last_quarter and self.match_start - self.last_quarter_at <= QUARTER_WINDOW:
+            return self.last_quarter
+        return None
 
     def year_in_sentence(self, at: int) -> int | None:
         """An explicit year written earlier in the same sentence ("in 1996 ... on March 3")."""
@@ -444,7 +452,7 @@ def _infer_year(month: int, day: int | None, r: Resolver, at: int) -> int | None
     if same:
         return dct.year
     explicit = r.year_in_sentence(at)
-    if explicit is not None:
+    if explicit is not None and not (tense == TENSE_FUTURE and explicit < dct.year):
         return explicit
     this = _safe_date(dct.year, month, dd)
     if this is None:
@@ -543,20 +551,32 @@ def n_century(m: re.Match[str], r: Resolver) -> Resolved | str:
     return Resolved(f"{k - 1:02d}")
 
 
+_FUTURE_CUE = re.compile(r"\b(?:until|till|as[ \t]soon[ \t]as|as[ \t]early[ \t]as|starting|"
+                         r"scheduled[ \t]for|due)[ \t]{1,3}(?:on[ \t]{1,3})?$", re.IGNORECASE)
+
+
 def _weekday_date(wd: int, r: Resolver, at: int, direction: int = 0) -> date | None:
     """The date of a weekday: direction -1 last, +1 next, 0 from tense (news: same day counts)."""
     if r.dct is None:
         return None
     dct = r.dct
     diff = wd - dct.isoweekday()
-    if direction == 0:
-        tense = r.tense(at)
-        direction = 1 if tense in (TENSE_FUTURE,) else -1
+    if direction in (0, 2):
+        if direction == 2:  # possessive: "Thursday's ruling" has happened (today counts)
+            tense: str | None = TENSE_PAST
+        elif _FUTURE_CUE.search(r.text[max(0, at - 16):at]):
+            tense = TENSE_FUTURE  # "until Tuesday", "as early as Tuesday"
+        else:
+            tense = r.tense(at)
+        direction = 1 if tense == TENSE_FUTURE else -1
         if diff == 0:
             return dct
     if direction < 0:
         return dct + timedelta(days=(diff % 7) - 7 if diff % 7 else -7)
     return dct + timedelta(days=diff % 7 if diff % 7 else 7)
+
+
+_WEEKDAY_DET = {"last": -1, "this past": -1, "past": -1, "next": 1, "this coming": 1, "coming": 1}
 
 
 def n_weekday(m: re.Match[str], r: Resolver) -> Resolved | str:
@@ -567,14 +587,12 @@ def n_weekday(m: re.Match[str], r: Resolver) -> Resolved | str:
     if _norm(text).endswith("s"):
         return Resolved(f"XXXX-WXX-{wd}", None, "SET")
     det = _norm(m.groupdict().get("det") or "")
-    if not det and r.text[m.end():m.end() + 2] in ("'s", "\u2019s"):
-        det = "last"  # "Wednesday's ruling" reports something that has happened
-    direction = {"last": -1, "this past": -1, "past": -1, "next": 1, "this coming": 1, "coming": 1}.get(
-        det, 0)
+    possessive = not det and r.text[m.end():m.end() + 2] in ("'s", "\u2019s")
+    direction = 2 if possessive else _WEEKDAY_DET.get(det, 0)
     d = _weekday_date(wd, r, m.start(), direction)
     if d is None:
         return Resolved(None)
-    # "Friday night": news corpora annotate the day (a DATE); the part of day stays in the span
+    # "Friday night": news corpora mostly annotate a DATE valued with the day alone
     return Resolved(d.isoformat(), "dct")
 
 
@@ -843,8 +861,8 @@ def n_duration(m: re.Match[str], r: Resolver) -> Resolved | str:
         base_unit = {"DE": "Y", "CE": "Y"}.get(unit, unit)
         k = int(amount) * {"DE": 10, "CE": 100}.get(unit, 1)
         value: str | None
-        if base_unit == "Y" and r.last_quarter and k == 1:
-            value = _shift_value(r.last_quarter, "Y", step * k)
+        if base_unit == "Y" and r.quarter_context() and k == 1:
+            value = _shift_value(r.quarter_context() or "", "Y", step * k)
         elif is_ago or _to_date(ref[0]) is None:
             d0 = _to_date(ref[0])
             value = _shift(d0, base_unit, step * k) if d0 else _shift_value(ref[0], base_unit, step * k)
@@ -1182,7 +1200,7 @@ def _remember(r: Resolver, value: str | None, tid: str, typ: str, rule: str, exp
     if value is None or typ not in ("DATE", "TIME") or not value[:4].isdigit():
         return
     r.last_date = (value[:10] if typ == "TIME" else value, tid)
-    if rule in ("quarter", "rel_quarter"):
-        r.last_quarter = value if re.fullmatch(r"\d{4}-Q\d", value) else r.last_quarter
+    if rule in ("quarter", "rel_quarter") and re.fullmatch(r"\d{4}-Q\d", value):
+        r.last_quarter, r.last_quarter_at = value, at
     if explicit_year:
         r.last_year, r.last_year_at = int(value[:4]), at
