@@ -142,6 +142,15 @@ class ArticleService:
 
     async def create(self, payload: ArticleCreate) -> tuple[ArticleOut, bool]:
         """Store and extract an article; (article, False) when it was already stored."""
+        article_id, created = await self.store(payload)
+        if created:
+            _, published_on = payload.publication()
+            await self.extract_and_store(article_id, payload.text, published_on, payload.external_id)
+        return await self.get(article_id), created
+
+    async def store(self, payload: ArticleCreate) -> tuple[int, bool]:
+        """Store the article as pending (committed); (id, False) when a unique constraint says it
+        is already stored (same external_id, or same text, from the same source)."""
         self.check(payload.text)
         published_at, published_on = payload.publication()
         source, digest = payload.source or "", repo.content_hash(payload.text)
@@ -157,16 +166,24 @@ class ArticleService:
             "published_at": published_at,
             "published_on": published_on,
         }
-        async with self.db.session() as s:
-            article_id = await repo.insert_new(s, fields)
-            if article_id is None:
+        for _ in range(3):
+            async with self.db.session() as s:
+                article_id = await repo.insert_new(s, fields)
+                if article_id is not None:
+                    return article_id, True
                 existing = await repo.find_duplicate(s, source, payload.external_id, digest)
-        if article_id is None:
-            if existing is None:  # pragma: no cover - the conflicting row was deleted meanwhile
-                return await self.create(payload)
-            return await self.get(existing), False
-        await self.extract_and_store(article_id, payload.text, published_on, payload.external_id)
-        return await self.get(article_id), True
+                if existing is not None:
+                    return existing, False
+            # the conflicting row was deleted between the two statements: try again
+        raise RuntimeError("article insert kept conflicting with a vanishing row")
+
+    async def save_result(self, article_id: int, doc: dict[str, Any]) -> None:
+        """Store an extraction document for a stored article (replacing earlier derived rows)."""
+        async with self.db.session() as s:
+            article = await repo.get(s, article_id)
+            if article is None:
+                raise NotFound(f"No article {article_id}.")
+            await store_result(s, article_id, article.published_on, doc)
 
     async def extract_and_store(
         self, article_id: int, text: str, published_on: date | None, doc_id: str | None

@@ -1,0 +1,40 @@
+"""Probes and the request id."""
+
+from __future__ import annotations
+
+import httpx
+
+
+async def test_livez(client: httpx.AsyncClient) -> None:
+    r = await client.get("/livez")
+    assert r.status_code == 200
+    assert r.json()["status"] == "ok"
+
+
+async def test_readyz_when_database_and_model_are_up(client: httpx.AsyncClient) -> None:
+    r = await client.get("/readyz")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"status": "ready", "database": True, "model": True}
+
+
+async def test_readyz_is_503_problem_when_the_model_is_not_loaded(client: httpx.AsyncClient, app) -> None:  # noqa: ANN001
+    pool = app.state.pool
+    pool.ready = False
+    try:
+        r = await client.get("/readyz")
+    finally:
+        pool.ready = True
+    assert r.status_code == 503
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["status"] == 503 and "language model" in body["detail"]
+    assert body["request_id"] == r.headers["x-request-id"]
+
+
+async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:
+    r = await client.get("/livez", headers={"X-Request-ID": "abc-123"})
+    assert r.headers["x-request-id"] == "abc-123"
+    r = await client.get("/livez", headers={"X-Request-ID": "bad id with spaces"})
+    assert r.headers["x-request-id"] != "bad id with spaces" and len(r.headers["x-request-id"]) >= 16
+    r = await client.get("/v1/articles/999999999", headers={"X-Request-ID": "trace-42"})
+    assert r.json()["request_id"] == "trace-42"
