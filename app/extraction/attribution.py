@@ -104,6 +104,84 @@ def _extend_quote(text: str, mask: list[bool], start: int, end: int) -> tuple[in
     return start, end
 
 
+CUE_THRESHOLD = 0.5  # a token is a cue when P(O) under the cue CRF falls below 1 - this
+
+
+def _cue_runs(tagger: pycrfsuite.Tagger, n: int, offset: int) -> list[tuple[list[int], float]]:
+    """Cue spans from the cue CRF's marginals (a recall knob the Viterbi path lacks)."""
+    runs: list[tuple[list[int], float]] = []
+    prev = False
+    for k in range(n):
+        p = 1.0 - tagger.marginal("O", k)
+        if p >= CUE_THRESHOLD:
+            if prev and tagger.marginal("B-CUE", k) < tagger.marginal("I-CUE", k) + 0.3:
+                runs[-1][0].append(offset + k)
+                runs[-1] = (runs[-1][0], max(runs[-1][1], p))
+            else:
+                runs.append(([offset + k], p))
+            prev = True
+        else:
+            prev = False
+    return runs
+
+
+def _cut_at_cue(text: str, mask: list[bool], start: int, end: int, cue: list[Token],
+                source: list[Token]) -> tuple[int, int]:
+    """Content that runs across its own cue keeps one side, unless both sides are quotations
+    ("The plan," he said, "is dead.")."""
+    cs = min(t.idx for t in cue + source)
+    ce = max(t.idx + len(t.text) for t in cue + source)
+    if not (start < cs and ce < end):
+        return start, end
+    before = _trim(text, start, cs)
+    after = _trim(text, ce, end)
+    q_before = before[1] > before[0] and (text[before[0]] in QUOTE_CHARS
+                                          or text[before[1] - 1] in QUOTE_CHARS)
+    q_after = after[1] > after[0] and text[after[0]] in QUOTE_CHARS
+    if q_before and q_after:
+        return start, end
+    if q_before:
+        return before
+    if q_after or after[1] - after[0] >= before[1] - before[0]:
+        return after
+    return before
+
+
+def _syntactic_source(cue: list[Token]) -> list[Token]:
+    """The subject of the cue, or of the verb a participial cue hangs from ("..., adding")."""
+    tok = cue_anchor(cue)
+    for _ in range(3):
+        subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is not None:
+            return [t for t in subj.subtree if not t.is_space]
+        agent = next((c for c in tok.children if c.dep_ == "agent"), None)
+        if agent is not None:
+            return [t for c in agent.children if c.dep_ == "pobj" for t in c.subtree]
+        if tok.dep_ not in ("advcl", "xcomp", "conj", "ccomp", "acl") or tok.head.i == tok.i:
+            break
+        tok = tok.head
+    return []
+
+
+def _continue_quote(text: str, mask: list[bool], start: int, end: int, cue_end: int,
+                    sent_end: int) -> tuple[int, int]:
+    """ '"A," he said. "B."': a quotation before its cue goes on with the quotation that opens
+    right after the cue's sentence, in the same paragraph."""
+    if not (start < end <= cue_end <= sent_end) or text[start] not in OPEN_QUOTES + '"' + "'`":
+        return start, end
+    j = sent_end
+    while j < len(text) and text[j] in " \t":
+        j += 1
+    if j >= len(text) or text[j] not in OPEN_QUOTES + '"' or j + 1 >= len(text) or not mask[j + 1]:
+        return start, end
+    k = j + 1
+    while k < len(text) and mask[k] and text[k] != "\n":
+        k += 1
+    if k < len(text) and text[k] in CLOSE_QUOTES + '"':
+        k += 1
+    return start, k
+
+
 def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagger, pycrfsuite.Tagger],
                  mask: list[bool]) -> list[_Found]:
     doc, text = ctx.doc, ctx.text
@@ -113,12 +191,10 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
         if not sent.text.strip():
             continue
         cue_tagger.set(table.cue_features(sent.start, sent.end))
-        labels = cue_tagger.tag()
-        for run in _runs(labels, "CUE", sent.start):
+        for run, p_cue in _cue_runs(cue_tagger, len(sent), sent.start):
             cue = [doc[i] for i in run if not doc[i].is_space]
             if not cue:
                 continue
-            p_cue = sum(cue_tagger.marginal(labels[i - sent.start], i - sent.start) for i in run) / len(run)
             role_tagger.set(table.role_features(sent.start, sent.end, cue))
             roles = role_tagger.tag()
             cont = [i for k, i in enumerate(range(sent.start, sent.end)) if roles[k].endswith("CON")]
@@ -128,13 +204,23 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
                 anchor = cue_anchor(cue).i
                 best = min(srcs, key=lambda r: min(abs(i - anchor) for i in r))
                 source = [doc[i] for i in best]
+            else:
+                source = _syntactic_source(cue)
             if cont:
                 p_con = sum(role_tagger.marginal(roles[i - sent.start], i - sent.start)
                             for i in cont) / len(cont)
                 start, end = _trim(text, doc[cont[0]].idx, doc[cont[-1]].idx + len(doc[cont[-1]].text))
+                start, end = _cut_at_cue(text, mask, start, end, cue, source)
                 start, end = _extend_quote(text, mask, start, end)
+                start, end = _continue_quote(text, mask, start, end, _char_span(cue)[1],
+                                             sent.end_char if not sent[-1].is_space else sent[-1].idx)
             else:
-                span = _inverted_report(sent, cue, source)
+                anchor_tok = cue_anchor(cue)
+                span = None
+                if anchor_tok.lemma_.lower() in speech_cues() and not mask[anchor_tok.idx]:
+                    subj = next((c for c in anchor_tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+                    span = _syntactic_content(ctx, mask, anchor_tok, subj)
+                span = span or _inverted_report(sent, cue, source)
                 if span is None:
                     continue
                 start, end = span
@@ -143,6 +229,68 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
                 continue
             found.append(_Found(cue, source, (start, end), p_cue * 0.5 + p_con * 0.5))
     return found
+
+
+def _syntactic_content(ctx: Context, mask: list[bool], tok: Token,
+                       subj: Token | None) -> tuple[int, int] | None:
+    """The clausal complement of a speech verb, or for "..., X noted." the clause before X."""
+    text = ctx.text
+    comp = next((c for c in tok.children if c.dep_ == "ccomp"), None)
+    sent = tok.sent
+    if comp is not None and comp.i > tok.i:
+        toks = list(comp.subtree)
+        start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+    elif subj is not None and (comp is not None
+                               or (sent.start + 2 < subj.i < tok.i and tok.i >= sent.end - 3)):
+        first = min(t.i for t in subj.subtree)
+        start, end = sent.start_char, ctx.doc[first].idx
+    else:
+        return None
+    start, end = _trim(text, start, end)
+    start, end = _extend_quote(text, mask, start, end)
+    return (start, end) if end - start >= MIN_CONTENT_CHARS else None
+
+
+def _rule_claims(ctx: Context, mask: list[bool], found: list[_Found]) -> list[_Found]:
+    """Speech verbs with a subject the taggers passed over: "X said that ...", "..., X noted."."""
+    have = {t.i for f in found for t in f.cue}
+    speech = speech_cues()
+    extra: list[_Found] = []
+    for tok in ctx.doc:
+        if tok.pos_ != "VERB" or tok.i in have or tok.lemma_.lower() not in speech or mask[tok.idx]:
+            continue
+        subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is None or subj.pos_ not in ("PROPN", "NOUN", "PRON") or subj.tag_ in ("WDT", "WP"):
+            continue
+        span = _syntactic_content(ctx, mask, tok, subj)
+        if span is not None:
+            extra.append(_Found([tok], [t for t in subj.subtree if not t.is_space], span, 0.45))
+    extra.extend(_report_tails(ctx, {t.i for f in found + extra for t in f.cue}))
+    return extra
+
+
+def _report_tails(ctx: Context, have: set[int]) -> list[_Found]:
+    """ "Reported by X." / "This was stated by the minister X.": a sentence that is only a report
+    verb and its source attributes the sentence before it."""
+    doc, speech = ctx.doc, speech_cues()
+    out: list[_Found] = []
+    for sent in doc.sents:
+        words = [t for t in sent if not t.is_space and not t.is_punct]
+        if sent.start == 0 or len(words) < 2:
+            continue
+        cue = next((t for t in words[:4] if t.lemma_.lower() in speech and t.tag_ in ("VBD", "VBN")), None)
+        if cue is None or cue.i in have:
+            continue
+        tail = [t for t in words if t.i > cue.i and t.lower_ != "by"]
+        if not tail or any(t.pos_ in ("VERB", "AUX") for t in tail) or all(t.pos_ != "PROPN" for t in tail):
+            continue
+        prev = doc[sent.start - 1].sent
+        while prev.start > 0 and not prev.text.strip():
+            prev = doc[prev.start - 1].sent
+        start, end = _trim(ctx.text, prev.start_char, prev.end_char)
+        if end - start >= MIN_CONTENT_CHARS:
+            out.append(_Found([cue], tail, (start, end), 0.4))
+    return out
 
 
 def _inverted_report(sent: SpacySpan, cue: list[Token], source: list[Token]) -> tuple[int, int] | None:
@@ -400,6 +548,7 @@ def annotate(ctx: Context) -> None:
     mask = quote_mask(text)
     table = TokenTable(doc)
     found = _statistical(ctx, table, taggers, mask)
+    found.extend(_rule_claims(ctx, mask, found))
     found.extend(_floating_quotes(ctx, mask, found))
     found.sort(key=lambda f: (f.content[0], -f.confidence))
     resolver = _Resolver(ctx)

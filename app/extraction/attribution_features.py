@@ -21,19 +21,27 @@ QUOTE_CHARS = OPEN_QUOTES + CLOSE_QUOTES + STRAIGHT_QUOTES
 
 def quote_mask(text: str) -> list[bool]:
     """Per character: inside a quotation. Quotes never run past a line break, so a stray mark
-    (odd number of marks) or an unclosed paragraph of a multi-paragraph quote stops there."""
+    (odd number of marks) or an unclosed paragraph of a multi-paragraph quote stops there.
+    Curly, straight and doubled-apostrophe (''...'', ``...'') marks are understood."""
     mask = [False] * len(text)
     inside = False
-    for i, ch in enumerate(text):
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        pair = text[i:i + 2]
         if ch == "\n":
             inside = False
-        elif ch in OPEN_QUOTES:
+        elif ch in OPEN_QUOTES or pair == "``":
             inside = True
         elif ch in CLOSE_QUOTES:
             inside = False
-        elif ch in STRAIGHT_QUOTES:
+        elif ch in STRAIGHT_QUOTES or pair == "''":
             inside = not inside
         mask[i] = inside
+        if pair in ("``", "''"):
+            mask[i + 1] = inside
+            i += 1
+        i += 1
     return mask
 
 
@@ -72,7 +80,14 @@ class TokenTable:
             for k in ("ccomp", "nsubj", "nsubjpass", "dobj", "xcomp", "mark", "agent", "pobj", "dative"):
                 if k in kids:
                     f.append("k=" + k)
-            if tok.text in QUOTE_CHARS or tok.text in ("''", "``"):
+                    f.append("lk=" + lemma + "|" + k)
+            subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if subj is not None:
+                f.append("sj=" + (subj.ent_type_ or subj.pos_))
+                f.append("lsj=" + lemma + "|" + (subj.ent_type_ or subj.pos_))
+            f.append("hld=" + tok.head.lemma_.lower() + "|" + tok.dep_)
+            f.append("suf=" + tok.lower_[-3:])
+            if tok.text in QUOTE_CHARS or tok.text in ("''", "``", "'"):
                 f.append("qm")
             if tok.is_sent_start:
                 f.append("ss")
@@ -114,9 +129,16 @@ class TokenTable:
                 for t in child.subtree:
                     rel.setdefault(t.i, "h:" + child.dep_)
         anc = {a.i for a in anchor.ancestors}
+        rel2: dict[int, str] = {}
         clemma = anchor.lemma_.lower()
         cq = self.quoted[anchor.i]
         labels = []
+        for child in anchor.children:  # one level deeper: "ccomp>nsubj" marks the reported subject
+            if child.i in cue_ids:
+                continue
+            for g in child.children:
+                for t in g.subtree:
+                    rel2[t.i] = child.dep_ + ">" + g.dep_
         for i in range(start, end):
             if i in cue_ids:
                 r = "CUE"
@@ -138,7 +160,7 @@ class TokenTable:
             q = "1" if self.quoted[i] else "0"
             f = [b[0], b[1], b[2], b[3], b[4], b[7], b[8],
                  "side=" + side, "dist=" + _dist(d), "rel=" + r, "rs=" + r + "|" + side,
-                 "rp=" + r + "|" + tok.pos_, "rd=" + r + "|" + tok.dep_,
+                 "rp=" + r + "|" + tok.pos_, "rd=" + r + "|" + tok.dep_, "r2=" + rel2.get(i, "-"),
                  "cl=" + clemma, "cls=" + clemma + "|" + side + "|" + r,
                  "qq=" + q + ("1" if cq else "0"), "qs=" + q + side,
                  "-1r=" + (labels[k - 1] if k > 0 else "BOS"),
