@@ -25,6 +25,7 @@ from app.core.errors import (
     ServiceUnavailable,
     install_error_handlers,
 )
+from app.core.production import install_production
 from app.core.settings import Settings, get_settings
 from app.entities.router import router as entities_router
 from app.events.router import router as events_router
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
+    install_production(app, settings)  # auth, limits, idempotency, logs, metrics, proxy (outermost)
     for router in (articles_router, claims_router, entities_router, events_router):
         app.include_router(router)
 

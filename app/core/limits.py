@@ -7,9 +7,10 @@
   without reading; otherwise the bytes are *counted as they stream in* (a lying or absent
   Content-Length, chunked uploads) and reading stops at the first byte past the limit;
 - a body of a media type no endpoint accepts -> 415;
-- a text body that is not UTF-8, or a JSON body nested deeper than `max_json_depth`, or holding a
-  string with a NUL character or a lone surrogate (neither can be stored as text by PostgreSQL or
-  encoded as UTF-8) -> 400 / 422 with the offending location.
+- a text or JSON body that is not UTF-8, or a JSON body nested deeper than `max_json_depth`, or holding a
+  string with a NUL character, a lone surrogate (neither can be stored as text by PostgreSQL or
+  encoded as UTF-8) or a whitespace-free run longer than `max_token_chars` -> 422 with the
+  offending location.
 
 Invalid JSON is left to the framework, whose validation error names the position.
 
@@ -41,6 +42,7 @@ class Limits:
     max_body_bytes: int = 1_048_576
     max_query_bytes: int = 4096
     max_json_depth: int = 32
+    max_token_chars: int = 1000
     max_article_chars: int = 200_000
     max_batch_items: int = 100
     max_page_size: int = 100
@@ -74,12 +76,13 @@ def _is_json(media_type: str | None) -> bool:
     return media_type is not None and (media_type == "application/json" or media_type.endswith("+json"))
 
 
-def inspect_json(value: Any, max_depth: int) -> tuple[str, str] | None:
+def inspect_json(value: Any, max_depth: int, max_token: int = 1000
+                 ) -> tuple[tuple[str | int, ...], str] | None:
     """First problem in a parsed JSON document as (location, reason), or None.
 
     Iterative, so a document nested past the limit cannot exhaust the stack here.
     """
-    stack: list[tuple[Any, str, int]] = [(value, "body", 1)]
+    stack: list[tuple[Any, tuple[str | int, ...], int]] = [(value, ("body",), 1)]
     while stack:
         node, loc, depth = stack.pop()
         if isinstance(node, dict | list):
@@ -87,15 +90,21 @@ def inspect_json(value: Any, max_depth: int) -> tuple[str, str] | None:
                 return loc, f"JSON nested deeper than {max_depth} levels"
             items = node.items() if isinstance(node, dict) else enumerate(node)
             for key, child in items:
-                if isinstance(key, str) and (reason := _bad_string(key)):
-                    return f"{loc}.{key!r}", reason
-                stack.append((child, f"{loc}.{key}", depth + 1))
-        elif isinstance(node, str) and (reason := _bad_string(node)):
+                if isinstance(key, str) and (reason := bad_text(key, max_token)):
+                    return (*loc, key), reason
+                stack.append((child, (*loc, key), depth + 1))
+        elif isinstance(node, str) and (reason := bad_text(node, max_token)):
             return loc, reason
     return None
 
 
-def _bad_string(s: str) -> str | None:
+def bad_text(s: str, max_token: int = 1000) -> str | None:
+    """Why a client string cannot be stored and tokenised, or None.
+
+    NUL cannot be stored in PostgreSQL text; a lone surrogate cannot be encoded as UTF-8; and a
+    run of thousands of characters without whitespace (quote marks, emoji, `$`) makes spaCy's
+    tokenizer quadratic, so one such "word" could hold a worker for minutes.
+    """
     if "\x00" in s:
         return "text contains a NUL character"
     if not s.isascii():
@@ -103,7 +112,17 @@ def _bad_string(s: str) -> str | None:
             s.encode("utf-8")
         except UnicodeEncodeError:
             return "text contains a lone surrogate (not valid Unicode)"
+    if len(s) > max_token:
+        longest = max((len(w) for w in s.split()), default=0)
+        if longest > max_token:
+            return f"text contains a run of {longest} characters without whitespace (limit {max_token})"
     return None
+
+
+def field_error(loc: tuple[str | int, ...], message: str) -> dict[str, Any]:
+    """One entry of a problem's `errors` list, in the shape the error handlers use."""
+    return {"loc": list(loc), "field": ".".join(str(p) for p in loc[1:]), "message": message,
+            "type": "value_error"}
 
 
 class RequestLimitsMiddleware:
@@ -192,11 +211,14 @@ class RequestLimitsMiddleware:
             try:
                 body.decode("utf-8")
             except UnicodeDecodeError as exc:
-                return (400, "Bad Request", f"The body is not valid UTF-8 (byte {exc.start}).",
-                        "invalid-encoding", {})
-        if media_type is not None and media_type.startswith("text/") and b"\x00" in body:
-            return (422, "Unprocessable Content", "The text contains a NUL character.", "invalid-text",
-                    {"errors": [{"loc": ["body"], "msg": "text contains a NUL character"}]})
+                reason = f"the body is not valid UTF-8 (byte {exc.start})"
+                return (422, "Unprocessable Content", f"{reason[0].upper()}{reason[1:]}.", "invalid-encoding",
+                        {"errors": [field_error(("body",), reason)]})
+        if media_type is not None and media_type.startswith("text/"):
+            reason = bad_text(body.decode("utf-8"), lim.max_token_chars)
+            if reason is not None:
+                return (422, "Unprocessable Content", f"{reason}.", "invalid-text",
+                        {"errors": [field_error(("body",), reason)]})
         if _is_json(media_type) or media_type is None:
             try:
                 doc = json.loads(body)
@@ -206,12 +228,13 @@ class RequestLimitsMiddleware:
                         {"limit": lim.max_json_depth})
             except ValueError:
                 return None  # not JSON: the framework reports where it breaks
-            found = inspect_json(doc, lim.max_json_depth)
+            found = inspect_json(doc, lim.max_json_depth, lim.max_token_chars)
             if found is not None:
                 loc, reason = found
                 slug = "json-too-deep" if reason.startswith("JSON nested") else "invalid-text"
-                return (422, "Unprocessable Content", f"{reason} (at {loc}).", slug,
-                        {"errors": [{"loc": loc.split("."), "msg": reason}]})
+                name = ".".join(str(p) for p in loc[1:]) or "body"
+                return (422, "Unprocessable Content", f"{reason} (at {name}).", slug,
+                        {"errors": [field_error(loc, reason)]})
         return None
 
 
@@ -242,3 +265,25 @@ def deadline(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def bounded_extract_batch(items: list[Any]) -> list[dict[str, Any]]:
+    """`app.extraction.parallel.extract_batch` under a deadline of `extraction_timeout_s` per
+    article; runs in a pool worker (the pool submits this instead of the bare function)."""
+    from app.extraction.parallel import extract_batch
+
+    with deadline(_worker_timeout() * max(1, len(items))):
+        return extract_batch(items)
+
+
+_timeout: float | None = None
+
+
+def _worker_timeout() -> float:
+    """The per-article bound from the settings (read once per worker process)."""
+    global _timeout
+    if _timeout is None:
+        from .settings import Settings
+
+        _timeout = Settings().extraction_timeout_s
+    return _timeout

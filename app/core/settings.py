@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,26 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=20, ge=1, description="Page size when `limit` is not given.")
     max_page_size: int = Field(default=100, ge=1, description="Cap on `limit` for every list endpoint.")
     docs_enabled: bool = Field(default=True, description="Serve /docs and /openapi.json.")
+    # production behind a gateway (app/core/production.py; docs/operations.md)
+    auth: Literal["auto", "keys", "none"] = Field(
+        default="auto", description="API keys: auto = required once any key exists; keys = always; "
+                                    "none = no checks (the gateway authenticates).")
+    api_key_pepper: str = Field(default="", description="Server secret mixed into stored key hashes.",
+                                repr=False)
+    root_path: str = Field(default="", description="Path prefix the gateway serves the API under.")
+    trusted_proxies: str = Field(
+        default="127.0.0.1", description="Comma-separated gateway addresses/networks whose "
+                                         "X-Forwarded-For/-Proto are believed; * trusts all.")
+    max_query_bytes: int = Field(default=4096, ge=1, description="Longest accepted query string (414).")
+    max_json_depth: int = Field(default=32, ge=1, description="Deepest accepted JSON nesting (422).")
+    max_token_chars: int = Field(
+        default=1000, ge=1, description="Longest run of text without whitespace (422); long runs of "
+                                        "punctuation make tokenisation quadratic.")
+    extraction_timeout_s: float = Field(default=30.0, gt=0, description="Wall-time bound per article.")
+    metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
+    log_level: str = Field(default="INFO", description="Log level of the JSON logs.")
+    log_json: bool = Field(default=True, description="One JSON object per log line (false: plain text).")
+    idempotency_ttl_s: int = Field(default=86_400, ge=60, description="How long Idempotency-Keys are kept.")
 
     @property
     def effective_database_url(self) -> str:

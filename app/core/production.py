@@ -1,0 +1,146 @@
+"""Everything that makes the app fit to run behind a gateway, installed by one call in `create_app`.
+
+Middleware, outermost first (each sees what the ones before it decided):
+
+1. `ProxyHeadersMiddleware` - client address and scheme from `X-Forwarded-*`, believed only when
+   the peer is one of `trusted_proxies` (the gateway);
+2. `RequestContextMiddleware` - request id, JSON access log;
+3. `MetricsMiddleware` - counts and latency by route template;
+4. `RequestLimitsMiddleware` - 413/414/415/422 before anything is buffered or parsed;
+5. `AuthMiddleware` - API keys and scopes;
+6. `IdempotencyMiddleware` - `Idempotency-Key` claims and replays (after auth: keys are per
+   principal).
+
+Also: `/metrics`, the gateway `root_path`, 503 problem documents when the database is
+unreachable, and, in the lifespan, the pool gauges and extraction timing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
+from starlette.types import Scope
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from .database import Database
+from .errors import problem
+from .idempotency import IdempotencyMiddleware
+from .limits import Limits, RequestLimitsMiddleware
+from .logging import RequestContextMiddleware, configure_logging
+from .metrics import MetricsMiddleware, extraction_failed, metrics_endpoint, observe_extraction, register_pool
+from .security import AuthMiddleware, Principal
+from .settings import Settings
+
+log = logging.getLogger("newsclaims")
+
+# errors that mean "the database is not reachable right now", not "the request is wrong"
+_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, ConnectionError,
+                TimeoutError)
+
+
+def _db(scope: Scope) -> Database:
+    db: Database = scope["app"].state.db
+    return db
+
+
+def install_production(app: FastAPI, settings: Settings) -> None:
+    """Wire logging, metrics, limits, auth and idempotency into `app` (call once, after the
+    app's own middleware so these wrap it)."""
+    configure_logging(settings.log_level, settings.log_json)
+    if settings.root_path:
+        app.root_path = settings.root_path.rstrip("/")
+    if settings.auth == "none":
+        log.warning("NEWSCLAIMS_AUTH=none: no API-key checks; the gateway must authenticate")
+
+    for exc_type in _UNAVAILABLE:
+        app.add_exception_handler(exc_type, _unavailable)
+    app.add_exception_handler(sa_exc.DBAPIError, _dbapi_error)
+
+    if settings.metrics_enabled:
+        app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+
+    pepper = settings.api_key_pepper
+
+    async def authenticate(scope: Scope, key: str) -> Principal | None:
+        from app.keys import service
+
+        async with _db(scope).session() as s:
+            return await service.authenticate(s, key, pepper)
+
+    async def any_keys(scope: Scope) -> bool:
+        from app.keys import service
+
+        async with _db(scope).session() as s:
+            return await service.any_exist(s)
+
+    limits = Limits(max_body_bytes=settings.max_body_bytes, max_query_bytes=settings.max_query_bytes,
+                    max_json_depth=settings.max_json_depth, max_token_chars=settings.max_token_chars,
+                    max_article_chars=settings.max_text_chars, max_page_size=settings.max_page_size,
+                    extraction_timeout_s=settings.extraction_timeout_s)
+    # add_middleware puts each new one outside the previous: innermost first
+    app.add_middleware(IdempotencyMiddleware, get_db=_db, ttl_s=float(settings.idempotency_ttl_s),
+                       stale_s=max(300.0, 4 * settings.extraction_timeout_s))
+    app.add_middleware(AuthMiddleware, mode=settings.auth, authenticate=authenticate, any_keys=any_keys)
+    app.add_middleware(RequestLimitsMiddleware, limits=limits)
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        async with inner(a) as state:
+            db = getattr(a.state, "db", None)
+            register_pool(getattr(db, "engine", None))
+            _time_extractions(getattr(a.state, "pool", None))
+            try:
+                yield state
+            finally:
+                log.info("shutting down: in-flight requests drained, closing the pool and database")
+                register_pool(None)
+
+    app.router.lifespan_context = lifespan
+
+
+def _time_extractions(pool: Any) -> None:
+    """Wrap the pool's `extract` with the extraction histogram, throughput and failure counters."""
+    original = getattr(pool, "extract", None)
+    if original is None or getattr(original, "_timed", False):
+        return
+
+    async def extract(items: list[Any]) -> list[dict[str, Any]]:
+        t0 = time.perf_counter()
+        try:
+            docs: list[dict[str, Any]] = await original(items)
+        except Exception as exc:
+            extraction_failed("timeout" if type(exc).__name__ == "ExtractionTimeout" else "error")
+            raise
+        observe_extraction(time.perf_counter() - t0, len(docs), mode="pool")
+        return docs
+
+    extract._timed = True  # type: ignore[attr-defined]
+    pool.extract = extract
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return problem(request.scope, 503, slug="unavailable", title="Service Unavailable",
+                   detail="The database is unavailable; retry shortly.", headers={"Retry-After": "2"})
+
+
+async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:
+    """A driver error that dropped the connection is an outage (503); anything else is a bug
+    and stays a bare 500 without internals."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return await _unavailable(request, exc)
+    log.error("database error", exc_info=exc)
+    return problem(request.scope, 500, slug="internal",
+                   detail="The server could not complete the request; quote the request id.")
