@@ -63,6 +63,7 @@ class _Found:
     source: list[Token]
     content: tuple[int, int]  # character offsets
     confidence: float
+    via: list[Token] | None = None
 
 
 def _runs(labels: list[str], tag: str, offset: int) -> list[list[int]]:
@@ -192,7 +193,7 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
             continue
         cue_tagger.set(table.cue_features(sent.start, sent.end))
         for run, p_cue in _cue_runs(cue_tagger, len(sent), sent.start):
-            cue = [doc[i] for i in run if not doc[i].is_space]
+            cue = _clean_cue([doc[i] for i in run if not doc[i].is_space])
             if not cue:
                 continue
             role_tagger.set(table.role_features(sent.start, sent.end, cue))
@@ -227,8 +228,37 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
                 p_con = 0.5
             if end - start < MIN_CONTENT_CHARS:
                 continue
-            found.append(_Found(cue, source, (start, end), p_cue * 0.5 + p_con * 0.5))
+            found.append(_nested(ctx, _Found(cue, source, (start, end), p_cue * 0.5 + p_con * 0.5)))
     return found
+
+
+def _clean_cue(run: list[Token]) -> list[Token]:
+    """A cue run without the subject the tagger sometimes swallows ("sources noted")."""
+    anchor = cue_anchor(run)
+    kept = [t for t in run if not (t.head.i == anchor.i and t.dep_ in ("nsubj", "nsubjpass", "poss"))
+            and not (t.i < anchor.i and t.pos_ in ("NOUN", "PROPN", "PRON", "DET"))]
+    return kept or run
+
+
+def _nested(ctx: Context, f: _Found) -> _Found:
+    """ "X quoted Y, ..." / "X cited Y as saying ...": Y is the source, X the channel (`via`);
+    when the tagger took Y for the content, the content is what follows Y."""
+    anchor = cue_anchor(f.cue)
+    if anchor.lemma_.lower() not in ("quote", "cite"):
+        return f
+    obj = next((c for c in anchor.children if c.dep_ in ("dobj", "obj")), None)
+    if obj is None:
+        return f
+    obj_toks = [t for t in obj.subtree if not t.is_space]
+    os_, oe = _char_span(obj_toks)
+    via = f.source or _syntactic_source(f.cue)
+    start, end = f.content
+    if os_ <= start and end <= oe + 1 or (start < oe and end - start < 2 * (oe - os_)):
+        sent = anchor.sent
+        start, end = _trim(ctx.text, oe, sent.end_char)
+        if end - start < MIN_CONTENT_CHARS:
+            return f
+    return _Found(f.cue, obj_toks, (start, end), f.confidence, via=via or None)
 
 
 def _syntactic_content(ctx: Context, mask: list[bool], tok: Token,
@@ -396,6 +426,8 @@ class _Resolver:
         return roles[0] if roles else None
 
     def resolve(self, toks: list[Token]) -> Source:
+        if len(toks) == 1 and toks[0].dep_ == "poss" and toks[0].head.pos_ in ("NOUN", "PROPN"):
+            toks = [t for t in toks[0].head.subtree if not t.is_space]  # "His sources", not "His"
         start, end = _char_span(toks)
         text = self.text[start:end]
         low = text.lower()
@@ -414,7 +446,8 @@ class _Resolver:
             return self._pronoun(start, end, PRONOUNS[low])
         hl = head.lemma_.lower()
         det = any(t.lower_ in ("the", "this", "that") for t in toks if t.i < head.i)
-        if det and hl in self.media_nouns:
+        if det and (hl in self.media_nouns or head.lower_ in self.media_nouns or any(
+                t.lower_ in self.media_nouns for t in toks if t.i < head.i and t.dep_ == "compound")):
             prev = self._previous(("media",))
             if prev is not None:
                 return Source(start, end, text, entity=prev.entity, name=prev.name, kind="media")
@@ -559,7 +592,10 @@ def annotate(ctx: Context) -> None:
         if _in_credit(text, f.cue[0].idx) or any(_jaccard((start, end), t) >= 0.8 for t in taken):
             continue
         taken.append((start, end))
-        src_toks, via = _via(f.source, f.cue, resolver)
+        if f.via:
+            src_toks, via = f.source, resolver.resolve(f.via)
+        else:
+            src_toks, via = _via(f.source, f.cue, resolver)
         source = resolver.resolve(src_toks) if src_toks else None
         if via is not None:
             resolver.history.append(via)
