@@ -42,7 +42,7 @@ class Limits:
     max_body_bytes: int = 1_048_576
     max_query_bytes: int = 4096
     max_json_depth: int = 32
-    max_token_chars: int = 1000
+    max_token_chars: int = 2000
     max_article_chars: int = 200_000
     max_batch_items: int = 100
     max_page_size: int = 100
@@ -76,7 +76,7 @@ def _is_json(media_type: str | None) -> bool:
     return media_type is not None and (media_type == "application/json" or media_type.endswith("+json"))
 
 
-def inspect_json(value: Any, max_depth: int, max_token: int = 1000
+def inspect_json(value: Any, max_depth: int, max_token: int = 2000
                  ) -> tuple[tuple[str | int, ...], str] | None:
     """First problem in a parsed JSON document as (location, reason), or None.
 
@@ -98,7 +98,7 @@ def inspect_json(value: Any, max_depth: int, max_token: int = 1000
     return None
 
 
-def bad_text(s: str, max_token: int = 1000) -> str | None:
+def bad_text(s: str, max_token: int = 2000) -> str | None:
     """Why a client string cannot be stored and tokenised, or None.
 
     NUL cannot be stored in PostgreSQL text; a lone surrogate cannot be encoded as UTF-8; and a

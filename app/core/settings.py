@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     max_query_bytes: int = Field(default=4096, ge=1, description="Longest accepted query string (414).")
     max_json_depth: int = Field(default=32, ge=1, description="Deepest accepted JSON nesting (422).")
     max_token_chars: int = Field(
-        default=1000, ge=1, description="Longest run of text without whitespace (422); long runs of "
+        default=2000, ge=1, description="Longest run of text without whitespace (422); long runs of "
                                         "punctuation make tokenisation quadratic.")
     extraction_timeout_s: float = Field(default=30.0, gt=0, description="Wall-time bound per article.")
     metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
