@@ -30,6 +30,8 @@ from app.core.settings import Settings, get_settings
 from app.entities.router import router as entities_router
 from app.events.router import router as events_router
 from app.extraction import EXTRACTOR_VERSION
+from app.jobs.router import router as jobs_router
+from app.jobs.worker import start_embedded
 
 VERSION = "0.1.0"
 
@@ -53,9 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = ExtractionPool(settings.effective_workers, settings.extraction_model)
         pool.start()
         app.state.db, app.state.pool = db, pool
+        jobs = start_embedded(app)  # the queue worker inside the API (SQLite; app/jobs/worker.py)
         try:
             yield
         finally:
+            await jobs.stop()
             await pool.close()
             await db.dispose()
 
@@ -75,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
     install_production(app, settings)  # auth, limits, idempotency, logs, metrics, proxy (outermost)
-    for router in (articles_router, claims_router, entities_router, events_router):
+    for router in (articles_router, claims_router, entities_router, events_router, jobs_router):
         app.include_router(router)
 
     @app.get("/livez", response_model=Health, tags=["health"], summary="The process is up")

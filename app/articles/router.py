@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from app.core.errors import PROBLEM_MEDIA_TYPE, Invalid, PayloadTooLarge, Problem, UnsupportedMediaType
 from app.core.pagination import Page, PageParams, page_params
 from app.core.settings import Settings
+from app.jobs.router import accept_async, prefers_async
 
 from .schemas import ArticleCreate, ArticleOut, ArticleSummary, ExtractionDocument, ExtractRequest
 from .service import ArticleFilters, ArticleService, article_filters
@@ -103,6 +104,8 @@ async def read_body(request: Request, model: type[M], plain_fields: tuple[str, .
             "description": "Already stored (same external_id, or same text "
             "from the same source): the existing article, nothing new created.",
         },
+        202: {"description": "With `Prefer: respond-async`: stored and queued; the body is the job "
+              "(`Location` of `GET /v1/jobs/{id}`)."},
         413: _problem(413, "Body too large"),
         415: _problem(415, "Unsupported content type"),
         422: _problem(422, "Validation error"),
@@ -111,10 +114,12 @@ async def read_body(request: Request, model: type[M], plain_fields: tuple[str, .
 )
 async def create_article(
     request: Request, response: Response, svc: ArticleService = Depends(service)
-) -> ArticleOut:
+) -> ArticleOut | Response:
     """Store the article, extract claims, entities, timexes and events, store them, and return
     the article with its extraction document (201, `Location` of the article)."""
     payload = await read_body(request, ArticleCreate, PLAIN_FIELDS)
+    if prefers_async(request):  # stored and queued for a worker: 202 and the job (app/jobs)
+        return await accept_async(request, payload)
     article, created = await svc.create(payload)
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"{request.scope.get('root_path', '')}/v1/articles/{article.id}"

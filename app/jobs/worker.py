@@ -1,0 +1,200 @@
+"""The queue worker: claim leased items, extract them in batches, store each result atomically.
+
+One loop per process. It claims up to `batch_size` items (a lease of `lease_s` seconds, renewed
+by a heartbeat while the batch is extracted), runs the whole batch through the extractor
+(`nlp.pipe` inside `Extractor.extract_many`), then stores each article in its own transaction
+that *first* closes the item under this worker's lease and then replaces the article's derived
+rows with `app.articles.service.store_result` (the synchronous path's storage code). If the
+lease was lost meanwhile, the transaction rolls back: whoever holds the item stores it. A worker
+killed mid-batch leaves leases that expire, and the next claim resumes those items; since a
+store replaces derived rows and closes the item in one transaction, each accepted article is
+stored exactly once.
+
+`newsclaims worker` runs this loop in its own process with the model loaded in-process;
+the API runs one embedded loop (extracting in its worker pool) on SQLite, see `start_embedded`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+
+from app.articles import repository as articles_repo
+from app.articles.service import store_result
+from app.core.database import Database
+from app.extraction import EXTRACTOR_VERSION
+from app.extraction.pipeline import ArticleInput
+
+from . import repository as repo
+from .models import DONE, FAILED
+from .settings import JobSettings
+
+log = logging.getLogger("newsclaims.jobs")
+
+Extract = Callable[[list[ArticleInput]], Awaitable[list[dict[str, Any]]]]
+
+
+class LeaseLost(Exception):
+    """Another worker took the item over (our lease expired): roll back, it stores the article."""
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class QueueWorker:
+    def __init__(self, db: Database, extract: Extract, cfg: JobSettings, owner: str | None = None) -> None:
+        self.db, self.extract, self.cfg = db, extract, cfg
+        self.owner = owner or worker_id()
+        self.processed = 0
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """New work was queued in this process: skip the rest of the idle wait."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, *, exit_when_idle: bool = False) -> None:
+        """Work until `stop` is set (or, with `exit_when_idle`, until the queue is empty)."""
+        while not stop.is_set():
+            try:
+                n = await self.run_once()
+            except Exception:  # the database went away for a moment: retry after a pause
+                log.exception("queue worker %s: claim failed", self.owner)
+                n = 0
+            if n:
+                continue
+            if exit_when_idle:
+                return
+            self._wake.clear()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(_first(stop.wait(), self._wake.wait()), self.cfg.job_poll_s)
+
+    async def run_once(self) -> int:
+        """Claim and finish one batch; the number of items claimed (0: nothing to do)."""
+        async with self.db.session() as s:
+            if not await repo.has_work(s):
+                return 0
+        async with self.db.session() as s:
+            claimed = await repo.claim(s, self.owner, self.cfg.job_batch_size, self.cfg.job_lease_s)
+        if not claimed:
+            return 0
+        heartbeat = asyncio.create_task(self._heartbeat([c.id for c in claimed]))
+        try:
+            await self._process(claimed)
+        finally:
+            heartbeat.cancel()
+            with suppress(asyncio.CancelledError):
+                await heartbeat
+        return len(claimed)
+
+    async def _heartbeat(self, ids: list[int]) -> None:
+        while True:
+            await asyncio.sleep(self.cfg.job_lease_s / 3)
+            try:
+                async with self.db.session() as s:
+                    await repo.renew(s, self.owner, ids, self.cfg.job_lease_s)
+            except Exception:
+                log.warning("queue worker %s: lease renewal failed", self.owner, exc_info=True)
+
+    async def _process(self, claimed: list[repo.Claimed]) -> None:
+        async with self.db.session() as s:
+            work = await repo.work_for(s, [c.article_id for c in claimed])
+        todo: list[tuple[repo.Claimed, repo.Work]] = []
+        for c in claimed:
+            w = work.get(c.article_id)
+            if w is None:  # deleted meanwhile (its item went with it): nothing to store
+                continue
+            if c.attempts > self.cfg.job_max_attempts:
+                await self._fail(c, w, f"gave up after {c.attempts - 1} attempts (the worker stopped each "
+                                       "time)")
+                continue
+            todo.append((c, w))
+        if not todo:
+            return
+        inputs = [ArticleInput(text=w.text, published_at=w.published_on, id=w.external_id) for _, w in todo]
+        results: list[dict[str, Any] | BaseException]
+        try:
+            results = list(await self.extract(inputs))
+        except Exception:  # one bad article must not sink the batch: retry one by one
+            results = []
+            for item in inputs:
+                try:
+                    results.extend(await self.extract([item]))
+                except Exception as exc:
+                    results.append(exc)
+        for (c, w), doc in zip(todo, results, strict=True):
+            if isinstance(doc, BaseException):
+                await self._fail(c, w, f"extraction failed: {type(doc).__name__}: {doc}")
+            else:
+                await self._store(c, w, doc)
+
+    async def _store(self, c: repo.Claimed, w: repo.Work, doc: dict[str, Any]) -> None:
+        try:
+            async with self.db.session() as s:
+                if not await repo.finish(s, c.id, self.owner, DONE):
+                    raise LeaseLost
+                await store_result(s, w.article_id, w.published_on, doc)
+            self.processed += 1
+        except LeaseLost:
+            log.warning("queue worker %s: lost the lease of item %s", self.owner, c.id)
+        except DBAPIError as exc:  # e.g. a deadlock with another writer: give it back to the queue
+            log.warning("queue worker %s: storing article %s failed, requeued: %s",
+                        self.owner, w.article_id, exc)
+            async with self.db.session() as s:
+                await repo.release(s, c.id, self.owner, f"storing failed, retried: {type(exc).__name__}")
+
+    async def _fail(self, c: repo.Claimed, w: repo.Work, reason: str) -> None:
+        with suppress(LeaseLost):
+            async with self.db.session() as s:
+                if not await repo.finish(s, c.id, self.owner, FAILED, reason):
+                    raise LeaseLost
+                await articles_repo.mark_failed(s, w.article_id, reason, EXTRACTOR_VERSION)
+
+
+async def _first(*aws: Awaitable[Any]) -> None:
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in tasks:
+            t.cancel()
+
+
+class Embedded:
+    """The API process's own worker loop (SQLite by default): extraction in the app's pool."""
+
+    def __init__(self, worker: QueueWorker | None) -> None:
+        self.worker = worker
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        if worker is not None:
+            self._task = asyncio.get_running_loop().create_task(worker.run(self._stop))
+
+    def wake(self) -> None:
+        if self.worker is not None:
+            self.worker.wake()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            with suppress(asyncio.CancelledError):
+                await self._task
+
+
+def start_embedded(app: Any) -> Embedded:
+    """Called from the application lifespan once `app.state.db` and `app.state.pool` exist; sets
+    `app.state.jobs` (the routers use it to wake the loop)."""
+    cfg: JobSettings = getattr(app.state, "job_settings", None) or JobSettings()
+    db: Database = app.state.db
+    run_here = cfg.queue_worker == "on" or (cfg.queue_worker == "auto" and db.dialect == "sqlite")
+    worker = QueueWorker(db, app.state.pool.extract, cfg, owner=f"api-{worker_id()}") if run_here else None
+    app.state.jobs = Embedded(worker)
+    return app.state.jobs
