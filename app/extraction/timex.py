@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -245,6 +246,15 @@ class Resolver:
         self.dct = ctx.published_at
         self.doc = ctx.doc
         self._starts = [t.idx for t in ctx.doc] if ctx.doc is not None else []
+        # sentence boundaries once (Token.sent walks the sentence on every call)
+        self._sent_char: list[int] = []
+        self._sent_tok: list[int] = []
+        self._sent_tense: dict[int, str | None] = {}
+        if ctx.doc is not None and (ctx.doc.has_annotation("SENT_START") or ctx.doc.has_annotation("DEP")):
+            for sent in ctx.doc.sents:
+                self._sent_char.append(sent.start_char)
+                self._sent_tok.append(sent.start)
+            self._sent_tok.append(len(ctx.doc))
         self.last_date: tuple[str, str] | None = None  # (value, timex id) of the last dated timex
         self.last_year: int | None = None  # the last explicitly written year
         self.last_year_at = -1
@@ -276,7 +286,8 @@ class Resolver:
 
     @staticmethod
     def _verb_tense(verb: Any) -> str | None:
-        kids = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+        # auxiliaries sit next to their verb: a bounded look keeps hostile parses linear
+        kids = [c for c in itertools.islice(verb.children, 48) if c.dep_ in ("aux", "auxpass")]
         low = {c.lower_ for c in kids}
         if low & {"will", "'ll", "shall", "wo", "would"}:
             return TENSE_FUTURE
@@ -305,22 +316,26 @@ class Resolver:
             return TENSE_FUTURE if verb.lower_ in ("will", "shall", "'ll", "wo") else None
         return None
 
-    @staticmethod
-    def _sentence_tense(tok: Any) -> str | None:
-        sent = _sent(tok)
-        if sent is None:
+    def _sentence_tense(self, tok: Any) -> str | None:
+        """The tense a whole sentence leans to (will/'ll vs past-tense verbs); computed once each."""
+        k = self._sent_index(tok.idx)
+        if k is None:
             return None
-        fut = past = False
-        for t in sent:
-            if t.lower_ in ("will", "'ll", "shall"):
-                fut = True
-            elif t.tag_ == "VBD":
-                past = True
-        if fut and not past:
-            return TENSE_FUTURE
-        if past and not fut:
-            return TENSE_PAST
-        return None
+        if k not in self._sent_tense:
+            fut = past = False
+            for t in self.doc[self._sent_tok[k]:self._sent_tok[k + 1]]:
+                if t.lower_ in ("will", "'ll", "shall"):
+                    fut = True
+                elif t.tag_ == "VBD":
+                    past = True
+            self._sent_tense[k] = (TENSE_FUTURE if fut and not past else
+                                   TENSE_PAST if past and not fut else None)
+        return self._sent_tense[k]
+
+    def _sent_index(self, char: int) -> int | None:
+        if not self._sent_char:
+            return None
+        return max(bisect.bisect_right(self._sent_char, char) - 1, 0)
 
     def is_count(self, start: int, end: int) -> bool:
         """True when a number is a count of something ('1998 people'), not a year."""
@@ -341,9 +356,8 @@ class Resolver:
         """An explicit year written earlier in the same sentence ("in 1996 ... on March 3")."""
         if self.last_year is None or self.last_year_at < 0:
             return None
-        tok = self.token_at(at)
-        sent = _sent(tok) if tok is not None else None
-        start = sent.start_char if sent is not None else at - 200
+        k = self._sent_index(at)
+        start = self._sent_char[k] if k is not None else at - 200
         return self.last_year if self.last_year_at >= start else None
 
     def pos_at(self, char: int) -> str:
@@ -364,14 +378,6 @@ class Resolver:
             return self.last_date[0], "discourse"
         if self.dct is not None:
             return self.dct.isoformat(), "dct"
-        return None
-
-
-def _sent(tok: Any) -> Any:
-    """The token's sentence, or None when the doc has no sentence boundaries (a bare tokenizer)."""
-    try:
-        return tok.sent
-    except ValueError:
         return None
 
 
