@@ -12,6 +12,7 @@ from app.core.errors import PROBLEM_MEDIA_TYPE, Invalid, PayloadTooLarge, Proble
 from app.core.pagination import Page, PageParams, page_params
 from app.core.settings import Settings
 from app.jobs.router import accept_async, prefers_async
+from app.jobs.schemas import JobOut
 
 from .schemas import ArticleCreate, ArticleOut, ArticleSummary, ExtractionDocument, ExtractRequest
 from .service import ArticleFilters, ArticleService, article_filters
@@ -104,8 +105,11 @@ async def read_body(request: Request, model: type[M], plain_fields: tuple[str, .
             "description": "Already stored (same external_id, or same text "
             "from the same source): the existing article, nothing new created.",
         },
-        202: {"description": "With `Prefer: respond-async`: stored and queued; the body is the job "
-              "(`Location` of `GET /v1/jobs/{id}`)."},
+        202: {
+            "model": JobOut,
+            "description": "With `Prefer: respond-async`: stored and queued; the body is the job "
+            "(`Location` of `GET /v1/jobs/{id}`).",
+        },
         413: _problem(413, "Body too large"),
         415: _problem(415, "Unsupported content type"),
         422: _problem(422, "Validation error"),

@@ -126,7 +126,7 @@ async def ids_for_ref(session: AsyncSession, ref: str) -> list[int]:
     norm = fold(ref)
     if not norm:
         return []
-    rows = await session.execute(select(distinct(EntityAlias.entity_id)).where(EntityAlias.norm == norm))
+    rows = await session.execute(select(EntityAlias.entity_id).where(EntityAlias.norm == norm).distinct())
     return [r for (r,) in rows]
 
 

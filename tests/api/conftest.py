@@ -55,8 +55,13 @@ def _pg_admin(url: str, sql: str) -> None:
     u = make_url(url)
 
     async def go() -> None:
-        conn = await asyncpg.connect(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username,
-                                     password=u.password, database=u.database or "postgres")
+        conn = await asyncpg.connect(
+            host=u.host or "127.0.0.1",
+            port=u.port or 5432,
+            user=u.username,
+            password=u.password,
+            database=u.database or "postgres",
+        )
         try:
             await conn.execute(sql)
         finally:
@@ -75,7 +80,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         return
     base = os.environ.get(PG_ENV)
     if not base:
-        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)"
+        )
     name = f"newsclaims_test_{uuid.uuid4().hex[:12]}"
     _pg_admin(base, f'CREATE DATABASE "{name}"')
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
@@ -88,8 +95,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(scope="session")
 def settings(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(database_url=db_url, data_dir=tmp_path_factory.mktemp("data"), extraction_workers=1,
-                    default_page_size=20, max_page_size=50, max_body_bytes=1_000_000, max_text_chars=50_000)
+    return Settings(
+        database_url=db_url,
+        data_dir=tmp_path_factory.mktemp("data"),
+        extraction_workers=1,
+        default_page_size=20,
+        max_page_size=50,
+        max_body_bytes=1_000_000,
+        max_text_chars=50_000,
+    )
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -12,15 +12,21 @@ from .docs import uniq
 
 def article(**fields: Any) -> dict[str, Any]:
     word = uniq()
-    body = {"text": f"Minister Anna {word} said on Monday that the bridge over the river would reopen in May. "
-                    f"The city council confirmed the plan.",
-            "title": f"Bridge {word}", "source": f"src-{word}", "published_at": "2025-03-10"}
+    body = {
+        "text": f"Minister Anna {word} said on Monday that the bridge over the river would reopen in May. "
+        f"The city council confirmed the plan.",
+        "title": f"Bridge {word}",
+        "source": f"src-{word}",
+        "published_at": "2025-03-10",
+    }
     body.update(fields)
     return body
 
 
 async def test_post_article_stores_and_returns_the_extraction(client: httpx.AsyncClient) -> None:
-    body = article(external_id="ext-1", metadata={"section": "city"}, language="en", url="https://x.example/1")
+    body = article(
+        external_id="ext-1", metadata={"section": "city"}, language="en", url="https://x.example/1"
+    )
     r = await client.post("/v1/articles", json=body)
     assert r.status_code == 201, r.text
     doc = r.json()
@@ -34,11 +40,11 @@ async def test_post_article_stores_and_returns_the_extraction(client: httpx.Asyn
     for ent in doc["entities"]:
         assert isinstance(ent["stored_id"], int)
         for m in ent["mentions"]:
-            assert body["text"][m["start"]:m["end"]] == m["text"]
+            assert body["text"][m["start"] : m["end"]] == m["text"]
     for claim in doc["claims"]:
         assert isinstance(claim["stored_id"], int)
         c = claim["content"]
-        assert body["text"][c["start"]:c["end"]] == c["text"]
+        assert body["text"][c["start"] : c["end"]] == c["text"]
     again = await client.get(doc["id"] and f"/v1/articles/{doc['id']}")
     assert again.status_code == 200 and again.json() == doc
 
@@ -46,9 +52,18 @@ async def test_post_article_stores_and_returns_the_extraction(client: httpx.Asyn
 async def test_text_plain_body_with_fields_as_query_parameters(client: httpx.AsyncClient) -> None:
     word = uniq()
     text = f"Mayor Lena {word} said the library will open next week."
-    r = await client.post("/v1/articles", content=text.encode(), headers={"Content-Type": "text/plain; charset=utf-8"},
-                          params={"title": "Library", "source": f"plain-{word}", "published_at": "2025-04-01",
-                                  "external_id": f"p-{word}", "language": "en"})
+    r = await client.post(
+        "/v1/articles",
+        content=text.encode(),
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+        params={
+            "title": "Library",
+            "source": f"plain-{word}",
+            "published_at": "2025-04-01",
+            "external_id": f"p-{word}",
+            "language": "en",
+        },
+    )
     assert r.status_code == 201, r.text
     doc = r.json()
     assert doc["text"] == text and doc["title"] == "Library" and doc["external_id"] == f"p-{word}"
@@ -65,8 +80,9 @@ async def test_duplicates_return_200_with_the_existing_article(client: httpx.Asy
     assert same_id.status_code == 200 and same_id.json()["id"] == aid
     assert same_id.headers["location"] == f"/v1/articles/{aid}"
     # same text (whitespace aside) from the same source, no external id
-    same_text = await client.post("/v1/articles", json={"text": "  " + body["text"].replace(" ", "  ") + "\n",
-                                                        "source": body["source"]})
+    same_text = await client.post(
+        "/v1/articles", json={"text": "  " + body["text"].replace(" ", "  ") + "\n", "source": body["source"]}
+    )
     assert same_text.status_code == 200 and same_text.json()["id"] == aid
     # the same text from another source is another article
     other = await client.post("/v1/articles", json={**body, "source": body["source"] + "-b"})
@@ -89,8 +105,10 @@ async def test_list_filters_order_and_pagination(client: httpx.AsyncClient) -> N
     ids = []
     for day in ("2025-01-05", "2025-01-01", "2025-01-03", "2025-01-04", "2025-01-02"):
         extra = f" The {marker} festival is planned." if day in ("2025-01-03", "2025-01-05") else ""
-        r = await client.post("/v1/articles", json=article(source=source, published_at=day,
-                                                           text=f"Story of {day} by {uniq()}.{extra}"))
+        r = await client.post(
+            "/v1/articles",
+            json=article(source=source, published_at=day, text=f"Story of {day} by {uniq()}.{extra}"),
+        )
         assert r.status_code == 201
         ids.append((day, r.json()["id"]))
     newest_first = [i for _, i in sorted(ids, reverse=True)]
@@ -111,13 +129,20 @@ async def test_list_filters_order_and_pagination(client: httpx.AsyncClient) -> N
             break
     assert seen == newest_first and pages == 3
 
-    r = await client.get("/v1/articles", params={"source": source, "published_from": "2025-01-02",
-                                                 "published_to": "2025-01-04"})
-    assert sorted(a["published_at"][:10] for a in r.json()["items"]) == ["2025-01-02", "2025-01-03", "2025-01-04"]
+    r = await client.get(
+        "/v1/articles",
+        params={"source": source, "published_from": "2025-01-02", "published_to": "2025-01-04"},
+    )
+    assert sorted(a["published_at"][:10] for a in r.json()["items"]) == [
+        "2025-01-02",
+        "2025-01-03",
+        "2025-01-04",
+    ]
     r = await client.get("/v1/articles", params={"q": marker})
     assert sorted(a["published_at"][:10] for a in r.json()["items"]) == ["2025-01-03", "2025-01-05"]
-    r = await client.get("/v1/articles", params={"q": f"{marker} festival", "source": source,
-                                                 "published_to": "2025-01-04"})
+    r = await client.get(
+        "/v1/articles", params={"q": f"{marker} festival", "source": source, "published_to": "2025-01-04"}
+    )
     assert [a["published_at"][:10] for a in r.json()["items"]] == ["2025-01-03"]
     r = await client.get("/v1/articles", params={"q": "!!!"})
     assert r.json()["items"] == []

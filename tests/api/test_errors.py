@@ -28,8 +28,15 @@ async def test_unknown_path_is_404(client: httpx.AsyncClient) -> None:
     assert_problem(await client.get("/v1/nothing-here"), 404)
 
 
-@pytest.mark.parametrize("path", ["/v1/articles/999999", "/v1/entities/999999", "/v1/entities/999999/claims",
-                                  "/v1/entities/999999/events"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/articles/999999",
+        "/v1/entities/999999",
+        "/v1/entities/999999/claims",
+        "/v1/entities/999999/events",
+    ],
+)
 async def test_unknown_ids_are_404(client: httpx.AsyncClient, path: str) -> None:
     assert_problem(await client.get(path), 404)
 
@@ -40,16 +47,20 @@ async def test_wrong_method_is_405_with_allow(client: httpx.AsyncClient) -> None
     assert "POST" in r.headers["allow"]
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({}, "text"),
-    ({"text": "   \n "}, "text"),
-    ({"text": "ok text", "published_at": "2025-13-45"}, "published_at"),
-    ({"text": "ok text", "unknown": 1}, "unknown"),
-    ({"text": 42}, "text"),
-    ({"text": "ok text", "title": "x" * 1001}, "title"),
-])
-async def test_invalid_json_fields_are_422_with_field_errors(client: httpx.AsyncClient, body: dict[str, Any],
-                                                             field: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "text"),
+        ({"text": "   \n "}, "text"),
+        ({"text": "ok text", "published_at": "2025-13-45"}, "published_at"),
+        ({"text": "ok text", "unknown": 1}, "unknown"),
+        ({"text": 42}, "text"),
+        ({"text": "ok text", "title": "x" * 1001}, "title"),
+    ],
+)
+async def test_invalid_json_fields_are_422_with_field_errors(
+    client: httpx.AsyncClient, body: dict[str, Any], field: str
+) -> None:
     problem = assert_problem(await client.post("/v1/articles", json=body), 422)
     assert field in fields(problem)
     assert all(e["loc"][0] == "body" and e["message"] for e in problem["errors"])
@@ -61,8 +72,12 @@ async def test_malformed_json_is_422(client: httpx.AsyncClient) -> None:
 
 
 async def test_text_plain_errors_point_at_query_fields(client: httpx.AsyncClient) -> None:
-    r = await client.post("/v1/articles", content=b"Some text.", headers={"Content-Type": "text/plain"},
-                          params={"published_at": "yesterday"})
+    r = await client.post(
+        "/v1/articles",
+        content=b"Some text.",
+        headers={"Content-Type": "text/plain"},
+        params={"published_at": "yesterday"},
+    )
     problem = assert_problem(r, 422)
     assert problem["errors"][0]["loc"] == ["query", "published_at"]
     r = await client.post("/v1/articles", content=b"\xff\xfe bad", headers={"Content-Type": "text/plain"})
@@ -81,17 +96,21 @@ async def test_too_large_body_is_413_and_too_long_text_is_422(client: httpx.Asyn
     assert "text" in fields(assert_problem(r, 422))
 
 
-@pytest.mark.parametrize(("path", "params", "field"), [
-    ("/v1/claims", {"limit": 0}, "limit"),
-    ("/v1/claims", {"from": "2025-02-01", "to": "2025-01-01"}, "to"),
-    ("/v1/claims", {"kind": "rumour"}, "kind"),
-    ("/v1/events", {"from": "not-a-date"}, "from"),
-    ("/v1/articles", {"published_from": "2025-02-01", "published_to": "2025-01-01"}, "published_to"),
-    ("/v1/articles", {"state": "weird"}, "state"),
-    ("/v1/entities/abc", {}, "entity_id"),
-])
-async def test_invalid_query_parameters_are_422(client: httpx.AsyncClient, path: str, params: dict[str, Any],
-                                                field: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/v1/claims", {"limit": 0}, "limit"),
+        ("/v1/claims", {"from": "2025-02-01", "to": "2025-01-01"}, "to"),
+        ("/v1/claims", {"kind": "rumour"}, "kind"),
+        ("/v1/events", {"from": "not-a-date"}, "from"),
+        ("/v1/articles", {"published_from": "2025-02-01", "published_to": "2025-01-01"}, "published_to"),
+        ("/v1/articles", {"state": "weird"}, "state"),
+        ("/v1/entities/abc", {}, "entity_id"),
+    ],
+)
+async def test_invalid_query_parameters_are_422(
+    client: httpx.AsyncClient, path: str, params: dict[str, Any], field: str
+) -> None:
     assert field in fields(assert_problem(await client.get(path, params=params), 422))
 
 

@@ -17,7 +17,7 @@ async def test_readyz_when_database_and_model_are_up(client: httpx.AsyncClient) 
     assert r.json() == {"status": "ready", "database": True, "model": True}
 
 
-async def test_readyz_is_503_problem_when_the_model_is_not_loaded(client: httpx.AsyncClient, app) -> None:  # noqa: ANN001
+async def test_readyz_is_503_problem_when_the_model_is_not_loaded(client: httpx.AsyncClient, app) -> None:
     pool = app.state.pool
     pool.ready = False
     try:
