@@ -211,9 +211,9 @@ class RequestLimitsMiddleware:
             try:
                 body.decode("utf-8")
             except UnicodeDecodeError as exc:
-                reason = f"the body is not valid UTF-8 (byte {exc.start})"
-                return (422, "Unprocessable Content", f"{reason[0].upper()}{reason[1:]}.", "invalid-encoding",
-                        {"errors": [field_error(("body",), reason)]})
+                why = f"the body is not valid UTF-8 (byte {exc.start})"
+                return (422, "Unprocessable Content", f"{why[0].upper()}{why[1:]}.", "invalid-encoding",
+                        {"errors": [field_error(("body",), why)]})
         if media_type is not None and media_type.startswith("text/"):
             reason = bad_text(body.decode("utf-8"), lim.max_token_chars)
             if reason is not None:

@@ -139,8 +139,29 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
 async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:
     """A driver error that dropped the connection is an outage (503); anything else is a bug
     and stays a bare 500 without internals."""
-    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+    if isinstance(exc, sa_exc.DBAPIError) and _is_outage(exc):
         return await _unavailable(request, exc)
     log.error("database error", exc_info=exc)
     return problem(request.scope, 500, slug="internal",
                    detail="The server could not complete the request; quote the request id.")
+
+
+# SQLSTATE classes meaning the server cannot serve us now: connection exception, operator
+# intervention (shutdown, restart), insufficient resources (too many connections)
+_OUTAGE_SQLSTATES = ("08", "57P", "53")
+
+
+def _is_outage(exc: sa_exc.DBAPIError) -> bool:
+    """Whether a driver error means the database is unreachable rather than the query wrong.
+
+    A lost connection, an error raised while connecting (no statement was sent), or an outage
+    SQLSTATE all qualify.
+    """
+    if exc.connection_invalidated or exc.statement is None:
+        return True
+    orig = exc.orig
+    for candidate in (orig, getattr(orig, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(state, str) and state.startswith(_OUTAGE_SQLSTATES):
+            return True
+    return isinstance(orig, ConnectionError | OSError)
