@@ -227,6 +227,7 @@ def _fmt_num(x: float) -> str:
 
 QUARTER_WINDOW = 1500  # characters within which "a year ago" means the same quarter a year ago
 TENSE_PAST, TENSE_FUTURE, TENSE_PRESENT = "past", "future", "present"
+WEEKDAY_FORWARD = (TENSE_FUTURE, TENSE_PRESENT)  # "polls close Tuesday": a schedule
 REJECT = "\x00reject"  # a normaliser's verdict: this match is not a timex
 
 
@@ -427,6 +428,9 @@ DATE_MOD = _alt(_LX.get("date_modifier"))
 ORD = _alt(_LX.get("ordinal"))
 
 
+TZ = r"(?:[ECMP][SD]?T|GMT|UTC|BST|CES?T|EES?T|MSK)"
+
+
 def _c(p: str) -> re.Pattern[str]:
     return re.compile(p, re.IGNORECASE)
 
@@ -526,7 +530,12 @@ def n_numeric(m: re.Match[str], r: Resolver) -> Resolved | str:
         y = int(yy) if len(yy) == 4 else (1900 + int(yy) if int(yy) >= 50 else 2000 + int(yy))
     if _safe_date(y, mo, d) is None:
         return REJECT
+    if g.get("ih"):
+        return Resolved(f"{y:04d}-{mo:02d}-{d:02d}T{g['ih']}:{g['imi']}", None, "TIME")
     return Resolved(f"{y:04d}-{mo:02d}-{d:02d}")
+
+
+_NEXT_WORDS = re.compile(r"[ \t]{1,3}[A-Z][\w.'-]{0,30}[ \t]{1,3}([A-Za-z.]{2,12})\b")
 
 
 def n_year(m: re.Match[str], r: Resolver) -> Resolved | str:
@@ -535,6 +544,9 @@ def n_year(m: re.Match[str], r: Resolver) -> Resolved | str:
         return REJECT
     if not m.group(0).lower().startswith(("fiscal", "the")) and r.is_count(m.start("year"), m.end()):
         return REJECT
+    nxt = _NEXT_WORDS.match(r.text, m.end())
+    if nxt and _norm(nxt.group(1)) in _LX.get("street"):
+        return REJECT  # "1600 Pennsylvania Avenue" is an address
     return Resolved(f"{y:04d}")
 
 
@@ -574,7 +586,7 @@ def _weekday_date(wd: int, r: Resolver, at: int, direction: int = 0) -> date | N
             tense = TENSE_FUTURE  # "until Tuesday", "as early as Tuesday"
         else:
             tense = r.tense(at)
-        direction = 1 if tense == TENSE_FUTURE else -1
+        direction = 1 if tense in WEEKDAY_FORWARD else -1
         if diff == 0:
             return dct
     if direction < 0:
@@ -660,6 +672,13 @@ def n_rel_unit(m: re.Match[str], r: Resolver) -> Resolved | str:
             n = -1 if tense == TENSE_PAST and r.dct.isoweekday() < 6 else 0
         return Resolved(_shift(r.dct, "WE", n), "dct")
     return Resolved(_shift(r.dct, unit, n), "dct")
+
+
+def n_part_of_unit(m: re.Match[str], r: Resolver) -> Resolved | str:
+    """'the end of the month': the publication date's month (TimeML keeps the mod apart)."""
+    if r.dct is None:
+        return Resolved(None)
+    return Resolved(_shift(r.dct, _UNITS[_norm(m.group("unit"))], 0), "dct")
 
 
 def n_the_weekend(m: re.Match[str], r: Resolver) -> Resolved | str:
@@ -943,14 +962,25 @@ def n_set(m: re.Match[str], r: Resolver) -> Resolved | str:
     return Resolved(_duration(num or "1", unit))
 
 
+_CLOCK_CUE = re.compile(r"\b(?:at|by|until|till|from|around|about|before|after|to|since)[ \t]{1,3}$",
+                        re.IGNORECASE)
+
+
 def n_time(m: re.Match[str], r: Resolver) -> Resolved | str:
     g = m.groupdict()
     if g.get("cw"):
         hhmm = _LX.get("clock_word")[_norm(g["cw"])]
         h, mi = (int(x) for x in hhmm.split(":"))
+    elif g.get("oh"):
+        h, mi = int(_number(g["oh"]) or 99), 0
+        if not 1 <= h <= 12:
+            return REJECT
     else:
         h, mi = int(g["h"]), int(g["mi"] or 0)
         ampm = (g.get("ampm") or "").lower()
+        if not ampm and not g.get("tz") and not g.get("twd") and not g.get("tdw") and not g.get("tmon") \
+                and not _CLOCK_CUE.search(r.before(8)):
+            return REJECT  # a bare "3:16" is as likely a verse, a score or a ratio as a time
         if h > 24 or mi > 59 or (ampm and not 1 <= h <= 12):
             return REJECT
         if ampm.startswith("p") and h < 12:
@@ -1026,7 +1056,10 @@ _DUR_PRE = (r"(?:the[ \t]{1,3})?(?:(?:first|last|past|next|coming|previous|final
             r"following|other)[ \t]{1,3})?")
 
 RULES: tuple[Rule, ...] = (
-    Rule("iso_date", _c(rf"{LB}(?P<iy>{YEAR})-(?P<im>[01]\d)-(?P<id>[0-3]\d){RBN}"), "DATE", n_numeric),
+    Rule("iso_date", _c(rf"{LB}(?P<iy>{YEAR})-(?P<im>[01]\d)-(?P<id>[0-3]\d)"
+                        rf"(?:[T ](?P<ih>[01]\d|2[0-3]):(?P<imi>[0-5]\d)(?::[0-5]\d)?"
+                        rf"(?:Z|[+-]\d\d:?\d\d)?)?{RBN}"),
+         "DATE", n_numeric),
     Rule("us_date", _c(rf"{LB}(?P<um>[01]?\d)/(?P<ud>[0-3]?\d)/(?P<uy>\d{{4}}|\d{{2}}){RBN}"),
          "DATE", n_numeric),
     Rule("month_day", _c(rf"{LBW}(?:{WEEKDAY},?{SP})?(?P<month>{ANY_MONTH}){SP}(?P<day>{DAYNUM})"
@@ -1044,12 +1077,13 @@ RULES: tuple[Rule, ...] = (
     Rule("year", _c(rf"{LB}(?:(?:fiscal|calendar){SP}|the{SP}year{SP})?(?P<year>{YEAR}){RBN}(?!-)"),
          "DATE", n_year),
     Rule("time", _c(rf"{LBW}(?:(?P<h>[012]?\d)(?::(?P<mi>[0-5]\d))?[ \t]?(?P<ampm>[ap]\.?m\b\.?)"
-                    rf"|(?P<cw>noon|midnight))"
-                    rf"(?:[ \t]{{1,3}}(?:[ECMP][SD]T|GMT|UTC)\b)?"
+                    rf"|(?P<cw>noon|midnight|midday)|(?P<oh>[012]?\d|{_ONES}|ten|eleven|twelve)"
+                    rf"[ \t]o'clock)"
+                    rf"(?:[ \t]{{1,3}}{TZ}\b)?"
                     rf"(?:,?{SP}(?:on{SP})?(?:(?P<twd>{WEEKDAY})|(?P<tdw>{DAYWORD})|"
                     rf"(?P<tmon>{ANY_MONTH}){SP}(?P<tday>{DAYNUM})))?{RB}"), "TIME", n_time),
     Rule("time24", _c(rf"{LBW}(?P<h>[01]?\d|2[0-3]):(?P<mi>[0-5]\d)(?P<ampm>)(?![\d:])"
-                      rf"(?:[ \t]{{1,3}}(?:[ECMP][SD]T|GMT|UTC)\b)?"
+                      rf"(?P<tz>[ \t]{{1,3}}{TZ}\b)?"
                       rf"(?:,?{SP}(?:on{SP})?(?:(?P<twd>{WEEKDAY})|(?P<tdw>{DAYWORD})|"
                       rf"(?P<tmon>{ANY_MONTH}){SP}(?P<tday>{DAYNUM})))?{RB}"), "TIME", n_time),
     Rule("weekday", _c(rf"{LBW}(?:(?P<det>last|next|this past|this coming|this|past|coming){SP})?"
@@ -1083,6 +1117,8 @@ RULES: tuple[Rule, ...] = (
          "DATE", n_half),
     Rule("rel_unit", _c(rf"{LBW}(?P<det>{REL_DET}){SP}(?:fiscal{SP})?(?P<unit>{UNIT}|weekend){RB}"
                         rf"(?!-)"), "DATE", n_rel_unit),
+    Rule("part_of_unit", _c(rf"{LBW}the{SP}(?:end|beginning|start|middle|rest){SP}of{SP}(?:the|this){SP}"
+                            rf"(?P<unit>week|month|year){RB}"), "DATE", n_part_of_unit),
     Rule("the_weekend", _c(rf"{LBW}the{SP}weekend{RB}"), "DATE", n_the_weekend),
     Rule("rel_year_word", _c(rf"{LBW}year-(?:ago|earlier){RB}"), "DATE", n_rel_year_word),
     Rule("duration", _c(rf"{LBW}(?P<dpre>{_DUR_PRE})(?:(?P<dlow>{NUM}){SP}(?:to|or){SP})?(?P<dnum>{NUM})"

@@ -116,6 +116,10 @@ def test_quarters(extractor: Extractor) -> None:
     ("The newsletter is published weekly.", "weekly", "SET", "P1W"),
     ("The polls open at 10 a.m. in the capital.", "10 a.m.", "TIME", "2025-12-19T10:00"),
     ("The band plays tonight in the old harbour.", "tonight", "TIME", "2025-12-19TNI"),
+    ("The log entry reads 2025-12-19T10:30 exactly.", "2025-12-19T10:30", "TIME", "2025-12-19T10:30"),
+    ("The ferry leaves at 14:30 from the north pier.", "14:30", "TIME", "2025-12-19T14:30"),
+    ("Polls close at 8 p.m. ET Tuesday.", "8 p.m.", "TIME", "2025-12-23T20:00"),
+    ("Officials expect a ruling by the end of the month.", "month", "DATE", "2025-12"),
 ])
 def test_durations_sets_times(extractor: Extractor, text: str, needle: str, typ: str, value: str) -> None:
     t = _one(extractor, text, needle)
@@ -172,6 +176,9 @@ def test_without_publication_date_only_absolute_values(extractor: Extractor) -> 
     "It was a second attempt to pass the bill.",
     "The minister will march with the teachers.",
     "Spring water and fall colours draw tourists.",
+    "The pastor read John 3:16 to the crowd.",
+    "The embassy is at 1600 Harbour Street.",
+    "The boy, a 10-year-old from Lviv, won the prize.",
 ])
 def test_no_timex(extractor: Extractor, text: str) -> None:
     assert _tx(extractor, text) == []
