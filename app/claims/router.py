@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.pagination import DateRange, Page, PageParams, date_range, page_params
+from app.core.streaming import NDJSON_RESPONSE, ndjson_response, wants_ndjson
 
 from .schemas import ClaimOut
 from .service import ClaimFilters, ClaimService, claim_filters
@@ -22,11 +23,15 @@ def service(request: Request) -> ClaimService:
     summary="Claims by speaker, subject, date, text",
     description="`from`/`to` filter on the claim's date: when it was said if the article says, "
     "else the article's publication date. Newest first.",
+    responses=NDJSON_RESPONSE,
 )
 async def list_claims(
+    request: Request,
     filters: ClaimFilters = Depends(claim_filters),
     dates: DateRange = Depends(date_range),
     page: PageParams = Depends(page_params),
     svc: ClaimService = Depends(service),
-) -> Page[ClaimOut]:
+) -> Page[ClaimOut] | Response:
+    if wants_ndjson(request):  # the whole list as a stream (app/core/streaming.py)
+        return await ndjson_response(request, lambda p: svc.list(filters, dates, p), page)
     return await svc.list(filters, dates, page)

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 # module names under app.cli, each with register(subparsers) setting `func` on its parser
-COMMANDS: tuple[str, ...] = ("extract", "migrate", "keys")
+COMMANDS: tuple[str, ...] = ("extract", "migrate", "keys", "worker", "ingest", "export", "reprocess")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.claims.schemas import ClaimOut
 from app.claims.service import ClaimFilters, ClaimService, claim_filters
 from app.core.errors import PROBLEM_MEDIA_TYPE, Problem
 from app.core.pagination import DateRange, Page, PageParams, date_range, page_params
+from app.core.streaming import NDJSON_RESPONSE, ndjson_response, wants_ndjson
 from app.events.schemas import EventOut
 from app.events.service import EventFilters, EventService, event_filters
 
@@ -27,13 +28,17 @@ def service(request: Request) -> EntityService:
     return EntityService(request.app.state.db)
 
 
-@router.get("/entities", response_model=Page[EntityOut], summary="Search entities by name or alias")
+@router.get("/entities", response_model=Page[EntityOut], summary="Search entities by name or alias",
+            responses=NDJSON_RESPONSE)
 async def list_entities(
+    request: Request,
     q: str | None = Query(None, max_length=300, description="Prefix of any word of any name or alias."),
     type: str | None = Query(None, max_length=16, description="PERSON, ORG, GPE, LOC, NORP, FAC ..."),
     page: PageParams = Depends(page_params),
     svc: EntityService = Depends(service),
-) -> Page[EntityOut]:
+) -> Page[EntityOut] | Response:
+    if wants_ndjson(request):  # the whole list as a stream (app/core/streaming.py)
+        return await ndjson_response(request, lambda p: svc.list(q=q, type_=type, page=p), page)
     return await svc.list(q=q, type_=type, page=page)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.core.pagination import DateRange, Page, PageParams, date_range, page_params
+from app.core.streaming import NDJSON_RESPONSE, ndjson_response, wants_ndjson
 
 from .schemas import EventOut
 from .service import EventFilters, EventService, event_filters
@@ -22,11 +23,15 @@ def service(request: Request) -> EventService:
     summary="Events by participant, place, type, date",
     description="`from`/`to` select events whose own date lies within the range (a day, or the "
     "whole month/week for coarser dates). Ordered by event date, undated last.",
+    responses=NDJSON_RESPONSE,
 )
 async def list_events(
+    request: Request,
     filters: EventFilters = Depends(event_filters),
     dates: DateRange = Depends(date_range),
     page: PageParams = Depends(page_params),
     svc: EventService = Depends(service),
-) -> Page[EventOut]:
+) -> Page[EventOut] | Response:
+    if wants_ndjson(request):  # the whole list as a stream (app/core/streaming.py)
+        return await ndjson_response(request, lambda p: svc.list(filters, dates, p), page)
     return await svc.list(filters, dates, page)

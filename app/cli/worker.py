@@ -1,0 +1,88 @@
+"""`newsclaims worker`: a standalone queue worker (the way to scale extraction out).
+
+Each process loads the language model once, then claims leased batches from the database queue,
+extracts them with `nlp.pipe` (in a thread, so the lease heartbeat keeps running) and stores the
+results through the same code as the synchronous API. Run as many as you have cores, on as many
+machines as you like, against one PostgreSQL; SIGTERM/SIGINT finish the current batch and exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import signal
+import sys
+from typing import Any
+
+from app.core.database import Database
+from app.core.settings import Settings
+from app.extraction.pipeline import ArticleInput
+from app.jobs.settings import JobSettings
+from app.jobs.worker import QueueWorker
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("worker", help="process queued articles (asynchronous ingestion, re-extraction)")
+    p.add_argument("--processes", type=int, default=1, help="worker processes to run (default 1)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="articles claimed at once (NEWSCLAIMS_JOB_BATCH_SIZE)")
+    p.add_argument("--lease", type=float, default=None, help="lease seconds (NEWSCLAIMS_JOB_LEASE_S)")
+    p.add_argument("--poll", type=float, default=None, help="idle polling seconds (NEWSCLAIMS_JOB_POLL_S)")
+    p.add_argument("--exit-when-idle", action="store_true", help="stop once the queue is empty")
+    p.add_argument("--database-url", default=None, help="override NEWSCLAIMS_DATABASE_URL")
+    p.set_defaults(func=run)
+
+
+def _config(args: argparse.Namespace) -> tuple[str, JobSettings, str | None]:
+    settings = Settings()
+    overrides = {k: v for k, v in (("job_batch_size", args.batch_size), ("job_lease_s", args.lease),
+                                   ("job_poll_s", args.poll)) if v is not None}
+    cfg = JobSettings(**overrides)
+    return args.database_url or settings.effective_database_url, cfg, settings.extraction_model
+
+
+async def serve(url: str, cfg: JobSettings, model: str | None, exit_when_idle: bool) -> int:
+    from app.extraction.parallel import extract_batch, init_worker
+
+    await asyncio.to_thread(init_worker, model)
+
+    async def extract(items: list[ArticleInput]) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(extract_batch, items)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    db = Database(url, pool_size=2)
+    worker = QueueWorker(db, extract, cfg)
+    print(f"newsclaims worker {worker.owner}: ready", file=sys.stderr, flush=True)
+    try:
+        await worker.run(stop, exit_when_idle=exit_when_idle)
+    finally:
+        await db.dispose()
+    print(f"newsclaims worker {worker.owner}: stopped after {worker.processed} articles",
+          file=sys.stderr, flush=True)
+    return 0
+
+
+def _child(url: str, cfg: JobSettings, model: str | None, exit_when_idle: bool) -> None:
+    sys.exit(asyncio.run(serve(url, cfg, model, exit_when_idle)))
+
+
+def run(args: argparse.Namespace) -> int:
+    url, cfg, model = _config(args)
+    if args.processes <= 1:
+        return asyncio.run(serve(url, cfg, model, args.exit_when_idle))
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_child, args=(url, cfg, model, args.exit_when_idle))
+             for _ in range(args.processes)]
+    for p in procs:
+        p.start()
+    try:
+        for p in procs:
+            p.join()
+    except KeyboardInterrupt:
+        for p in procs:
+            p.join()
+    return max((p.exitcode or 0) for p in procs)
