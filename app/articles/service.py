@@ -7,17 +7,20 @@ failure leaves the article stored with state `failed` and the reason.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Query
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims import repository as claims_repo
 from app.claims.service import store_document_claims
-from app.core.database import Database
+from app.core.database import Database, is_transient
 from app.core.errors import Invalid, NotFound
 from app.core.pagination import Page, PageParams
 from app.core.settings import Settings
@@ -44,6 +47,7 @@ from .schemas import (
 )
 
 log = logging.getLogger("newsclaims")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,7 @@ class ArticleService:
             "published_on": published_on,
         }
         for _ in range(3):
-            async with self.db.session() as s:
+            async with self.db.session(write=True) as s:
                 article_id = await repo.insert_new(s, fields)
                 if article_id is not None:
                     return article_id, True
@@ -179,11 +183,14 @@ class ArticleService:
 
     async def save_result(self, article_id: int, doc: dict[str, Any]) -> None:
         """Store an extraction document for a stored article (replacing earlier derived rows)."""
-        async with self.db.session() as s:
+
+        async def work(s: AsyncSession) -> None:
             article = await repo.get(s, article_id)
             if article is None:
                 raise NotFound(f"No article {article_id}.")
             await store_result(s, article_id, article.published_on, doc)
+
+        await self._write(work)
 
     async def extract_and_store(
         self, article_id: int, text: str, published_on: date | None, doc_id: str | None
@@ -192,13 +199,24 @@ class ArticleService:
             [doc] = await self.pool.extract([ArticleInput(text=text, published_at=published_on, id=doc_id)])
         except Exception as exc:
             log.warning("extraction failed for article %s: %s", article_id, exc)
-            async with self.db.session() as s:
-                await repo.mark_failed(
-                    s, article_id, f"extraction failed: {type(exc).__name__}: {exc}", EXTRACTOR_VERSION
-                )
+            reason = f"extraction failed: {type(exc).__name__}: {exc}"
+            await self._write(lambda s: repo.mark_failed(s, article_id, reason, EXTRACTOR_VERSION))
             return
-        async with self.db.session() as s:
-            await store_result(s, article_id, published_on, doc)
+        await self._write(lambda s: store_result(s, article_id, published_on, doc))
+
+    async def _write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run `work` in a write unit of work, again when the database reports a deadlock or
+        lock timeout (concurrent articles naming the same new entities can collide)."""
+        for attempt in range(4):
+            try:
+                async with self.db.session(write=True) as s:
+                    return await work(s)
+            except DBAPIError as exc:
+                if attempt == 3 or not is_transient(exc):
+                    raise
+                log.info("retrying a write after %s", type(exc.orig).__name__)
+                await asyncio.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
 
     async def get(self, article_id: int) -> ArticleOut:
         async with self.db.session() as s:
@@ -221,11 +239,13 @@ class ArticleService:
             return Page(items=[ArticleSummary(**to_summary(a)) for a in rows], next=nxt, limit=page.limit)
 
     async def delete(self, article_id: int) -> None:
-        async with self.db.session() as s:
+        async def work(s: AsyncSession) -> None:
             if await repo.get(s, article_id) is None:
                 raise NotFound(f"No article {article_id}.")
             await clear_derived(s, article_id)
             await repo.delete_article(s, article_id)
+
+        await self._write(work)
 
     async def extract(self, req: ExtractRequest) -> dict[str, Any]:
         self.check(req.text)

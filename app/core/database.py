@@ -94,10 +94,17 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work: commit when the block succeeds, roll back when it raises."""
+    async def session(self, *, write: bool = False) -> AsyncIterator[AsyncSession]:
+        """A unit of work: commit when the block succeeds, roll back when it raises.
+
+        `write=True` on SQLite starts with `BEGIN IMMEDIATE`: the write lock is taken up front
+        (waiting up to the busy timeout) instead of at the first write, where a transaction that
+        has already read would fail with "database is locked" when another writer got in first.
+        """
         async with self.sessions() as session:
             try:
+                if write and self.dialect == "sqlite":
+                    await session.execute(text("BEGIN IMMEDIATE"))
                 yield session
                 await session.commit()
             except BaseException:
@@ -115,6 +122,14 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A deadlock or serialization failure (PostgreSQL) or a lock timeout (SQLite): the whole
+    transaction may simply be run again."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code in ("40P01", "40001") or "database is locked" in str(orig or "")
 
 
 def insert_ignore(dialect: str, model: Any, rows: Sequence[dict[str, Any]] | dict[str, Any]) -> Any:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.database import Database
 from app.core.errors import NotFound
 from app.core.pagination import Page, PageParams
+from app.extraction.names import fold
 
 from . import repository as repo
 from .models import Entity
@@ -22,7 +23,8 @@ async def store_document_entities(session: AsyncSession, article_id: int,
     Adds `stored_id` to each entity of the document and returns {document id: stored id}.
     """
     ids: dict[str, int] = {}
-    for ent in entities:
+    # a fixed order (type, name) so concurrent articles claim shared names in the same order
+    for ent in sorted(entities, key=lambda e: (str(e.get("type")), fold(str(e.get("name") or "")))):
         name, type_ = str(ent.get("name") or "").strip(), str(ent.get("type") or "").upper()
         if not name or not type_:
             continue
