@@ -188,7 +188,7 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
     doc, text = ctx.doc, ctx.text
     cue_tagger, role_tagger = taggers
     found: list[_Found] = []
-    for sent in doc.sents:
+    for sent in table.sent_spans():
         if not sent.text.strip():
             continue
         cue_tagger.set(table.cue_features(sent.start, sent.end))
@@ -220,15 +220,15 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
                 span = None
                 if anchor_tok.lemma_.lower() in speech_cues() and not mask[anchor_tok.idx]:
                     subj = next((c for c in anchor_tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-                    span = _syntactic_content(ctx, mask, anchor_tok, subj)
-                span = span or _inverted_report(sent, cue, source)
+                    span = _syntactic_content(ctx, table, mask, anchor_tok, subj)
+                span = span or _inverted_report(table, sent, cue, source)
                 if span is None:
                     continue
                 start, end = span
                 p_con = 0.5
             if end - start < MIN_CONTENT_CHARS:
                 continue
-            found.append(_nested(ctx, _Found(cue, source, (start, end), p_cue * 0.5 + p_con * 0.5)))
+            found.append(_nested(ctx, table, _Found(cue, source, (start, end), p_cue * 0.5 + p_con * 0.5)))
     return found
 
 
@@ -240,7 +240,7 @@ def _clean_cue(run: list[Token]) -> list[Token]:
     return kept or run
 
 
-def _nested(ctx: Context, f: _Found) -> _Found:
+def _nested(ctx: Context, table: TokenTable, f: _Found) -> _Found:
     """ "X quoted Y, ..." / "X cited Y as saying ...": Y is the source, X the channel (`via`);
     when the tagger took Y for the content, the content is what follows Y."""
     anchor = cue_anchor(f.cue)
@@ -254,19 +254,19 @@ def _nested(ctx: Context, f: _Found) -> _Found:
     via = f.source or _syntactic_source(f.cue)
     start, end = f.content
     if os_ <= start and end <= oe + 1 or (start < oe and end - start < 2 * (oe - os_)):
-        sent = anchor.sent
+        sent = table.sent(anchor.i)
         start, end = _trim(ctx.text, oe, sent.end_char)
         if end - start < MIN_CONTENT_CHARS:
             return f
     return _Found(f.cue, obj_toks, (start, end), f.confidence, via=via or None)
 
 
-def _syntactic_content(ctx: Context, mask: list[bool], tok: Token,
+def _syntactic_content(ctx: Context, table: TokenTable, mask: list[bool], tok: Token,
                        subj: Token | None) -> tuple[int, int] | None:
     """The clausal complement of a speech verb, or for "..., X noted." the clause before X."""
     text = ctx.text
     comp = next((c for c in tok.children if c.dep_ == "ccomp"), None)
-    sent = tok.sent
+    sent = table.sent(tok.i)
     if comp is not None and comp.i > tok.i:
         toks = list(comp.subtree)
         start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
@@ -281,32 +281,36 @@ def _syntactic_content(ctx: Context, mask: list[bool], tok: Token,
     return (start, end) if end - start >= MIN_CONTENT_CHARS else None
 
 
-def _rule_claims(ctx: Context, mask: list[bool], found: list[_Found]) -> list[_Found]:
+def _rule_claims(ctx: Context, table: TokenTable, mask: list[bool], found: list[_Found]) -> list[_Found]:
     """Speech verbs with a subject the taggers passed over: "X said that ...", "..., X noted."."""
     have = {t.i for f in found for t in f.cue}
     speech = speech_cues()
     extra: list[_Found] = []
-    for tok in ctx.doc:
-        if tok.pos_ != "VERB" or tok.i in have or tok.lemma_.lower() not in speech or mask[tok.idx]:
+    for i, lemma in enumerate(table.lemma):
+        if table.pos[i] != "VERB" or i in have or lemma not in speech or table.quoted[i]:
             continue
+        tok = ctx.doc[i]
         subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         if subj is None or subj.pos_ not in ("PROPN", "NOUN", "PRON") or subj.tag_ in ("WDT", "WP"):
             continue
-        span = _syntactic_content(ctx, mask, tok, subj)
+        span = _syntactic_content(ctx, table, mask, tok, subj)
         if span is not None:
             extra.append(_Found([tok], [t for t in subj.subtree if not t.is_space], span, 0.45))
-    extra.extend(_report_tails(ctx, {t.i for f in found + extra for t in f.cue}))
+    extra.extend(_report_tails(ctx, table, {t.i for f in found + extra for t in f.cue}))
     return extra
 
 
-def _report_tails(ctx: Context, have: set[int]) -> list[_Found]:
+def _report_tails(ctx: Context, table: TokenTable, have: set[int]) -> list[_Found]:
     """ "Reported by X." / "This was stated by the minister X.": a sentence that is only a report
     verb and its source attributes the sentence before it."""
-    doc, speech = ctx.doc, speech_cues()
+    speech = speech_cues()
     out: list[_Found] = []
-    for sent in doc.sents:
+    for s, e in table.sents[1:]:
+        if not any(table.lemma[i] in speech for i in range(s, min(e, s + 6))):
+            continue
+        sent = ctx.doc[s:e]
         words = [t for t in sent if not t.is_space and not t.is_punct]
-        if sent.start == 0 or len(words) < 2:
+        if len(words) < 2:
             continue
         cue = next((t for t in words[:4] if t.lemma_.lower() in speech and t.tag_ in ("VBD", "VBN")), None)
         if cue is None or cue.i in have:
@@ -314,16 +318,17 @@ def _report_tails(ctx: Context, have: set[int]) -> list[_Found]:
         tail = [t for t in words if t.i > cue.i and t.lower_ != "by"]
         if not tail or any(t.pos_ in ("VERB", "AUX") for t in tail) or all(t.pos_ != "PROPN" for t in tail):
             continue
-        prev = doc[sent.start - 1].sent
+        prev = table.sent(sent.start - 1)
         while prev.start > 0 and not prev.text.strip():
-            prev = doc[prev.start - 1].sent
+            prev = table.sent(prev.start - 1)
         start, end = _trim(ctx.text, prev.start_char, prev.end_char)
         if end - start >= MIN_CONTENT_CHARS:
             out.append(_Found([cue], tail, (start, end), 0.4))
     return out
 
 
-def _inverted_report(sent: SpacySpan, cue: list[Token], source: list[Token]) -> tuple[int, int] | None:
+def _inverted_report(table: TokenTable, sent: SpacySpan, cue: list[Token],
+                     source: list[Token]) -> tuple[int, int] | None:
     """ "This was reported by X." / "Reported X." with nothing else to report: the content is the
     previous sentence."""
     if not source or cue_anchor(cue).lemma_.lower() not in speech_cues():
@@ -334,7 +339,7 @@ def _inverted_report(sent: SpacySpan, cue: list[Token], source: list[Token]) -> 
             and not any(s.i in (t.head.i,) for s in source) and t.head.i not in used]
     if rest or sent.start == 0:
         return None
-    prev = sent.doc[sent.start - 1].sent
+    prev = table.sent(sent.start - 1)
     start, end = _trim(sent.doc.text, prev.start_char, prev.end_char)
     return (start, end) if end - start >= MIN_CONTENT_CHARS else None
 
@@ -513,10 +518,10 @@ class _Resolver:
         return named[0] if named else None
 
 
-def _said_on(ctx: Context, cue: list[Token], content: tuple[int, int]) -> DateRef | None:
+def _said_on(ctx: Context, table: TokenTable, cue: list[Token], content: tuple[int, int]) -> DateRef | None:
     """A date attached to the cue verb ("wrote Axios on December 17", "On Monday, X said")."""
     anchor = cue_anchor(cue)
-    sent = anchor.sent
+    sent = table.sent(anchor.i)
     for tx in ctx.timexes:
         if not (sent.start_char <= tx.start < sent.end_char) or (content[0] <= tx.start < content[1]):
             continue
@@ -579,9 +584,9 @@ def annotate(ctx: Context) -> None:
     doc: Doc = ctx.doc
     text = ctx.text
     mask = quote_mask(text)
-    table = TokenTable(doc)
+    table = TokenTable(doc, mask)
     found = _statistical(ctx, table, taggers, mask)
-    found.extend(_rule_claims(ctx, mask, found))
+    found.extend(_rule_claims(ctx, table, mask, found))
     found.extend(_floating_quotes(ctx, mask, found))
     found.sort(key=lambda f: (f.content[0], -f.confidence))
     resolver = _Resolver(ctx)
@@ -592,6 +597,7 @@ def annotate(ctx: Context) -> None:
         if _in_credit(text, f.cue[0].idx) or any(_jaccard((start, end), t) >= 0.8 for t in taken):
             continue
         taken.append((start, end))
+        via: Source | None
         if f.via:
             src_toks, via = f.source, resolver.resolve(f.via)
         else:
@@ -611,7 +617,7 @@ def annotate(ctx: Context) -> None:
                 t.lemma_.lower() for t in f.cue)),
             source=source,
             via=via,
-            said_on=_said_on(ctx, f.cue, f.content),
+            said_on=_said_on(ctx, table, f.cue, f.content),
             confidence=round(f.confidence * (1.0 if source is not None else 0.8), 3),
         ))
     claims.sort(key=lambda c: (c.content.start, c.content.end))

@@ -7,9 +7,11 @@ are plain strings (`name=value`), the input format of CRFsuite.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from spacy.tokens import Doc, Token
+from spacy.tokens import Span as SpacySpan
 
 from .lexicon import cue_types
 
@@ -19,29 +21,32 @@ STRAIGHT_QUOTES = '"'
 QUOTE_CHARS = OPEN_QUOTES + CLOSE_QUOTES + STRAIGHT_QUOTES
 
 
+_MARKS = re.compile("``|''|[\n" + OPEN_QUOTES + CLOSE_QUOTES + STRAIGHT_QUOTES + "]")
+
+
 def quote_mask(text: str) -> list[bool]:
     """Per character: inside a quotation. Quotes never run past a line break, so a stray mark
     (odd number of marks) or an unclosed paragraph of a multi-paragraph quote stops there.
     Curly, straight and doubled-apostrophe (''...'', ``...'') marks are understood."""
     mask = [False] * len(text)
-    inside = False
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        pair = text[i:i + 2]
-        if ch == "\n":
+    inside, since = False, 0
+    for m in _MARKS.finditer(text):
+        i, mark = m.start(), m.group()
+        if inside:
+            mask[since:i] = [True] * (i - since)
+        if mark == "\n":
             inside = False
-        elif ch in OPEN_QUOTES or pair == "``":
+        elif mark in OPEN_QUOTES or mark == "``":
             inside = True
-        elif ch in CLOSE_QUOTES:
+        elif mark in CLOSE_QUOTES:
             inside = False
-        elif ch in STRAIGHT_QUOTES or pair == "''":
+        else:
             inside = not inside
-        mask[i] = inside
-        if pair in ("``", "''"):
-            mask[i + 1] = inside
-            i += 1
-        i += 1
+        if inside:
+            mask[i:m.end()] = [True] * (m.end() - i)
+        since = m.end()
+    if inside:
+        mask[since:] = [True] * (len(text) - since)
     return mask
 
 
@@ -52,49 +57,112 @@ def _dist(d: int) -> str:
 
 
 class TokenTable:
-    """Per-token base features of one document, computed once and reused by both taggers."""
+    """Per-token base features of one document, computed once and reused by both taggers.
 
-    def __init__(self, doc: Doc) -> None:
+    Token attributes are read once into plain lists (spaCy `Token` objects are costly to
+    create), and the tree (children, subtrees, sentences) is kept as index lists."""
+
+    def __init__(self, doc: Doc, mask: list[bool] | None = None) -> None:
         self.doc = doc
         cues = cue_types()
-        text = doc.text
-        mask = quote_mask(text)
-        self.quoted: list[bool] = []
+        mask = quote_mask(doc.text) if mask is None else mask
+        n = len(doc)
+        lower, lemma, pos, tag, dep, ent, texts = [], [], [], [], [], [], []
+        head: list[int] = []
+        starts: list[bool] = []
+        idx: list[int] = []
+        for tok in doc:
+            lower.append(tok.lower_)
+            lemma.append(tok.lemma_.lower())
+            pos.append(tok.pos_)
+            tag.append(tok.tag_)
+            dep.append(tok.dep_)
+            ent.append(tok.ent_type_)
+            texts.append(tok.text)
+            head.append(tok.head.i)
+            starts.append(bool(tok.is_sent_start))
+            idx.append(tok.idx)
+        self.lower, self.lemma, self.pos, self.dep, self.head, self.idx = lower, lemma, pos, dep, head, idx
+        self.texts, self.sent_start = texts, starts
+        children: list[list[int]] = [[] for _ in range(n)]
+        for i, h in enumerate(head):
+            if h != i:
+                children[h].append(i)
+        self.children = children
+        self.sents: list[tuple[int, int]] = []  # token ranges
+        self.sent_of: list[int] = [0] * n
+        for i in range(n):
+            if i == 0 or starts[i]:
+                self.sents.append((i, i + 1))
+            else:
+                self.sents[-1] = (self.sents[-1][0], i + 1)
+            self.sent_of[i] = len(self.sents) - 1
+        self.quoted = [bool(mask[i]) if i < len(mask) else False for i in idx]
         self.base: list[list[str]] = []
         self.short: list[str] = []  # compact identity used as context for neighbours
-        for tok in doc:
-            lemma = tok.lemma_.lower()
-            quoted = bool(mask[tok.idx]) if tok.idx < len(mask) else False
-            self.quoted.append(quoted)
-            kids = {c.dep_ for c in tok.children}
+        kid_deps = ("ccomp", "nsubj", "nsubjpass", "dobj", "xcomp", "mark", "agent", "pobj", "dative")
+        for i in range(n):
+            lem, d = lemma[i], dep[i]
+            h = head[i]
             f = [
-                "w=" + tok.lower_, "l=" + lemma, "p=" + tok.pos_, "t=" + tok.tag_, "d=" + tok.dep_,
-                "hl=" + tok.head.lemma_.lower(), "hp=" + tok.head.pos_, "e=" + (tok.ent_type_ or "-"),
-                "q=" + ("1" if quoted else "0"), "ld=" + lemma + "|" + tok.dep_,
-                "lp=" + lemma + "|" + tok.pos_,
+                "w=" + lower[i], "l=" + lem, "p=" + pos[i], "t=" + tag[i], "d=" + d,
+                "hl=" + lemma[h], "hp=" + pos[h], "e=" + (ent[i] or "-"),
+                "q=" + ("1" if self.quoted[i] else "0"), "ld=" + lem + "|" + d, "lp=" + lem + "|" + pos[i],
             ]
-            ctype = cues.get(lemma)
+            ctype = cues.get(lem)
             if ctype:
                 f.append("cue=" + ctype)
-                f.append("cued=" + ctype + "|" + tok.dep_)
-            for k in ("ccomp", "nsubj", "nsubjpass", "dobj", "xcomp", "mark", "agent", "pobj", "dative"):
+                f.append("cued=" + ctype + "|" + d)
+            kids = {dep[c] for c in children[i]}
+            for k in kid_deps:
                 if k in kids:
                     f.append("k=" + k)
-                    f.append("lk=" + lemma + "|" + k)
-            subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+                    f.append("lk=" + lem + "|" + k)
+            subj = next((c for c in children[i] if dep[c] in ("nsubj", "nsubjpass")), None)
             if subj is not None:
-                f.append("sj=" + (subj.ent_type_ or subj.pos_))
-                f.append("lsj=" + lemma + "|" + (subj.ent_type_ or subj.pos_))
-            f.append("hld=" + tok.head.lemma_.lower() + "|" + tok.dep_)
-            f.append("suf=" + tok.lower_[-3:])
-            if tok.text in QUOTE_CHARS or tok.text in ("''", "``", "'"):
+                sj = ent[subj] or pos[subj]
+                f.append("sj=" + sj)
+                f.append("lsj=" + lem + "|" + sj)
+            f.append("hld=" + lemma[h] + "|" + d)
+            f.append("suf=" + lower[i][-3:])
+            t = texts[i]
+            if t in QUOTE_CHARS or t in ("''", "``", "'"):
                 f.append("qm")
-            if tok.is_sent_start:
+            if starts[i]:
                 f.append("ss")
-            if tok.text[:1].isupper():
+            if t[:1].isupper():
                 f.append("cap")
             self.base.append(f)
-            self.short.append(lemma + "|" + tok.pos_)
+            self.short.append(lem + "|" + pos[i])
+
+    def subtree(self, i: int) -> list[int]:
+        """Token i and its descendants, in text order."""
+        out, stack = [], [i]
+        while stack:
+            j = stack.pop()
+            out.append(j)
+            stack.extend(self.children[j])
+        out.sort()
+        return out
+
+    def sent_bounds(self, i: int) -> tuple[int, int]:
+        return self.sents[self.sent_of[i]]
+
+    def sent(self, i: int) -> SpacySpan:
+        """The sentence of token i, without spaCy's sentence scan."""
+        s, e = self.sents[self.sent_of[i]]
+        return self.doc[s:e]
+
+    def sent_spans(self) -> list[SpacySpan]:
+        return [self.doc[s:e] for s, e in self.sents]
+
+    def anchor(self, cue: Sequence[int]) -> int:
+        """The syntactic head of a cue span (see `cue_anchor`), on indices."""
+        ids = set(cue)
+        heads = [t for t in cue if self.head[t] not in ids or self.head[t] == t]
+        verbs = [t for t in heads if self.pos[t] in ("VERB", "AUX")] or [
+            t for t in cue if self.pos[t] == "VERB"]
+        return (verbs or heads or list(cue))[0]
 
     def cue_features(self, start: int, end: int) -> list[list[str]]:
         """Features for the cue tagger over tokens [start, end) (a sentence)."""
@@ -109,36 +177,41 @@ class TokenTable:
             out.append(f)
         return out
 
-    def role_features(self, start: int, end: int, cue: Sequence[Token]) -> list[list[str]]:
+    def role_features(self, start: int, end: int, cue: Sequence[Token] | Sequence[int]) -> list[list[str]]:
         """Features for the source/content tagger over [start, end), relative to one cue span."""
-        doc = self.doc
-        anchor = cue_anchor(cue)
-        cue_ids = {t.i for t in cue}
+        cue_idx = [c if isinstance(c, int) else c.i for c in cue]
+        dep, children, head_of = self.dep, self.children, self.head
+        anchor = self.anchor(cue_idx)
+        cue_ids = set(cue_idx)
         rel: dict[int, str] = {}
-        for child in anchor.children:
-            if child.i in cue_ids:
+        for child in children[anchor]:
+            if child in cue_ids:
                 continue
-            for t in child.subtree:
-                rel[t.i] = child.dep_
-        head = anchor.head
-        if head.i != anchor.i and head.i not in cue_ids:  # "according to", participial cues
-            rel[head.i] = "H"
-            for child in head.children:
-                if child.i == anchor.i or child.i in cue_ids:
+            for t in self.subtree(child):
+                rel[t] = dep[child]
+        head = head_of[anchor]
+        if head != anchor and head not in cue_ids:  # "according to", participial cues
+            rel[head] = "H"
+            for child in children[head]:
+                if child == anchor or child in cue_ids:
                     continue
-                for t in child.subtree:
-                    rel.setdefault(t.i, "h:" + child.dep_)
-        anc = {a.i for a in anchor.ancestors}
+                for t in self.subtree(child):
+                    rel.setdefault(t, "h:" + dep[child])
+        anc = set()
+        j = anchor
+        while head_of[j] != j and head_of[j] not in anc:
+            j = head_of[j]
+            anc.add(j)
         rel2: dict[int, str] = {}
-        clemma = anchor.lemma_.lower()
-        cq = self.quoted[anchor.i]
-        labels = []
-        for child in anchor.children:  # one level deeper: "ccomp>nsubj" marks the reported subject
-            if child.i in cue_ids:
+        for child in children[anchor]:  # one level deeper: "ccomp>nsubj" marks the reported subject
+            if child in cue_ids:
                 continue
-            for g in child.children:
-                for t in g.subtree:
-                    rel2[t.i] = child.dep_ + ">" + g.dep_
+            for g in children[child]:
+                for t in self.subtree(g):
+                    rel2[t] = dep[child] + ">" + dep[g]
+        clemma = self.lemma[anchor]
+        cq = "1" if self.quoted[anchor] else "0"
+        labels = []
         for i in range(start, end):
             if i in cue_ids:
                 r = "CUE"
@@ -151,25 +224,26 @@ class TokenTable:
             labels.append(r)
         out = []
         cue_lo, cue_hi = min(cue_ids), max(cue_ids)
+        lower, pos = self.lower, self.pos
+        nlab = len(labels)
         for k, i in enumerate(range(start, end)):
             side = "C" if i in cue_ids else ("B" if i < cue_lo else "A")
             d = i - cue_lo if i < cue_lo else i - cue_hi
             r = labels[k]
-            tok = doc[i]
             b = self.base[i]
             q = "1" if self.quoted[i] else "0"
             f = [b[0], b[1], b[2], b[3], b[4], b[7], b[8],
                  "side=" + side, "dist=" + _dist(d), "rel=" + r, "rs=" + r + "|" + side,
-                 "rp=" + r + "|" + tok.pos_, "rd=" + r + "|" + tok.dep_, "r2=" + rel2.get(i, "-"),
+                 "rp=" + r + "|" + pos[i], "rd=" + r + "|" + dep[i], "r2=" + rel2.get(i, "-"),
                  "cl=" + clemma, "cls=" + clemma + "|" + side + "|" + r,
-                 "qq=" + q + ("1" if cq else "0"), "qs=" + q + side,
+                 "qq=" + q + cq, "qs=" + q + side,
                  "-1r=" + (labels[k - 1] if k > 0 else "BOS"),
-                 "+1r=" + (labels[k + 1] if k + 1 < len(labels) else "EOS"),
-                 "-1w=" + (doc[i - 1].lower_ if k > 0 else "BOS"),
-                 "+1w=" + (doc[i + 1].lower_ if k + 1 < len(labels) else "EOS")]
+                 "+1r=" + (labels[k + 1] if k + 1 < nlab else "EOS"),
+                 "-1w=" + (lower[i - 1] if k > 0 else "BOS"),
+                 "+1w=" + (lower[i + 1] if k + 1 < nlab else "EOS")]
             if "qm" in b:
                 f.append("qm")
-            if tok.is_sent_start:
+            if self.sent_start[i]:
                 f.append("ss")
             out.append(f)
         return out

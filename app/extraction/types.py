@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, Literal
 
 from spacy.tokens import Doc
@@ -151,8 +152,9 @@ class Context:
     claims: list[Claim] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
 
-    @property
+    @cached_property
     def text(self) -> str:
+        """The document text, joined once: `Doc.text` rebuilds it from every token on each call."""
         return self.doc.text
 
     def to_dict(self) -> dict[str, Any]:
