@@ -128,3 +128,26 @@ def test_entrypoint_migrates_then_serves(fresh_url: str, tmp_path: Path) -> None
             proc.wait()
         if proc.stderr:
             proc.stderr.close()
+
+
+def test_dockerfile_is_multi_stage_non_root_with_healthcheck_and_migrating_entrypoint() -> None:
+    """No Docker engine here: check the properties the image promises, statically."""
+    lines = [ln.strip() for ln in (REPO / "Dockerfile").read_text().splitlines() if ln.strip()]
+    stages = [ln for ln in lines if ln.startswith("FROM ")]
+    assert len(stages) >= 2 and any("--from=build" in ln for ln in lines if ln.startswith("COPY"))
+    users = [ln.split()[1] for ln in lines if ln.startswith("USER ")]
+    assert users and users[-1] not in ("root", "0")
+    assert any(ln.startswith("HEALTHCHECK") for ln in lines) and "/livez" in (REPO / "Dockerfile").read_text()
+    assert any(ln.startswith("ENTRYPOINT") and "entrypoint" in ln for ln in lines)
+    script = (REPO / "docker" / "entrypoint.sh").read_text()
+    assert script.index("newsclaims migrate") < script.index("exec uvicorn")
+
+
+def test_compose_runs_the_api_against_postgresql() -> None:
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((REPO / "compose.yaml").read_text())
+    services = compose["services"]
+    assert services["api"]["environment"]["NEWSCLAIMS_DATABASE_URL"].startswith("postgresql+asyncpg://")
+    assert "postgres" in services["api"]["depends_on"] and services["postgres"]["image"].startswith(
+        "postgres"
+    )
