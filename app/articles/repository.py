@@ -71,6 +71,20 @@ async def mark_done(session: AsyncSession, article_id: int, result: dict[str, An
     )
 
 
+async def claim_failed(session: AsyncSession, article_id: int) -> tuple[str, date | None, str | None] | None:
+    """Move a failed article back to pending; its (text, published_on, external_id) when this
+    call did it, None when it was not failed (or another request claimed it first)."""
+    row = (
+        await session.execute(
+            update(Article)
+            .where(Article.id == article_id, Article.extraction_state == FAILED)
+            .values(extraction_state=PENDING, extraction_error=None)
+            .returning(Article.text, Article.published_on, Article.external_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
 async def mark_failed(session: AsyncSession, article_id: int, reason: str, version: str) -> None:
     await session.execute(
         update(Article)

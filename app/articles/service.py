@@ -150,7 +150,20 @@ class ArticleService:
         if created:
             _, published_on = payload.publication()
             await self.extract_and_store(article_id, payload.text, published_on, payload.external_id)
+        else:
+            await self.retry_failed(article_id)
         return await self.get(article_id), created
+
+    async def retry_failed(self, article_id: int) -> bool:
+        """Run a failed extraction again (re-posting a failed article retries it). The state moves
+        failed -> pending in one conditional UPDATE, so concurrent retries run it once."""
+        async with self.db.session(write=True) as s:
+            claimed = await repo.claim_failed(s, article_id)
+        if claimed is None:
+            return False
+        text, published_on, external_id = claimed
+        await self.extract_and_store(article_id, text, published_on, external_id)
+        return True
 
     async def store(self, payload: ArticleCreate) -> tuple[int, bool]:
         """Store the article as pending (committed); (id, False) when a unique constraint says it
