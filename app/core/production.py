@@ -62,6 +62,7 @@ def install_production(app: FastAPI, settings: Settings) -> None:
     for exc_type in _UNAVAILABLE:
         app.add_exception_handler(exc_type, _unavailable)
     app.add_exception_handler(sa_exc.DBAPIError, _dbapi_error)
+    app.add_exception_handler(OverflowError, _out_of_range)
 
     if settings.metrics_enabled:
         app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
@@ -83,7 +84,8 @@ def install_production(app: FastAPI, settings: Settings) -> None:
     limits = Limits(max_body_bytes=settings.max_body_bytes, max_query_bytes=settings.max_query_bytes,
                     max_json_depth=settings.max_json_depth, max_token_chars=settings.max_token_chars,
                     max_article_chars=settings.max_text_chars, max_page_size=settings.max_page_size,
-                    extraction_timeout_s=settings.extraction_timeout_s)
+                    extraction_timeout_s=settings.extraction_timeout_s,
+                    accepted_media_types=("application/json", "text/plain", "application/x-ndjson"))
     # add_middleware puts each new one outside the previous: innermost first
     app.add_middleware(IdempotencyMiddleware, get_db=_db, ttl_s=float(settings.idempotency_ttl_s),
                        stale_s=max(300.0, 4 * settings.extraction_timeout_s))
@@ -134,6 +136,14 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database unavailable: %s", type(exc).__name__)
     return problem(request.scope, 503, slug="unavailable", title="Service Unavailable",
                    detail="The database is unavailable; retry shortly.", headers={"Retry-After": "2"})
+
+
+async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    """A client number too large for the database (an id past 2**63) or a date pushed past year
+    9999: the request is wrong, not the server."""
+    log.info("out of range: %s", exc)
+    return problem(request.scope, 422, slug="out-of-range", title="Validation Error",
+                   detail="A number or date in the request is out of the supported range.")
 
 
 async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:

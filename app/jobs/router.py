@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from app.articles.schemas import ArticleCreate
 from app.core.errors import PROBLEM_MEDIA_TYPE, Invalid, PayloadTooLarge, Problem, UnsupportedMediaType
+from app.core.limits import inspect_json
 
 from .schemas import JobOut, ReprocessRequest
 from .service import JobService
@@ -61,16 +62,20 @@ def _problem(description: str) -> dict[str, Any]:
     return {"model": Problem, "description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
 
 
-def _parse_batch(body: bytes, ctype: str) -> list[Any]:
+def _parse_batch(body: bytes, ctype: str, settings: Any) -> list[Any]:
     if ctype == NDJSON:
         items = []
-        for n, line in enumerate(body.decode("utf-8").splitlines()):
+        for line in body.decode("utf-8").splitlines():
             if line.strip():
                 try:
                     items.append(json.loads(line))
                 except ValueError as exc:
-                    raise Invalid.field(["body", n], f"line {n + 1} is not JSON: {exc}",
+                    raise Invalid.field(["body", len(items)], f"article {len(items)} is not JSON: {exc}",
                                         "json_invalid") from exc
+        # the limits middleware inspects JSON bodies only: apply the same checks to each line
+        found = inspect_json(items, settings.max_json_depth, settings.max_token_chars)
+        if found is not None:
+            raise Invalid.field(list(found[0]), found[1], "value_error")
         return items
     try:
         data = json.loads(body)
@@ -112,7 +117,7 @@ async def create_batch(request: Request, svc: JobService = Depends(service),
     if ctype not in ("application/json", NDJSON):
         raise UnsupportedMediaType(f"Send application/json or {NDJSON}, not {ctype}.")
     try:
-        raw = _parse_batch(body, ctype)
+        raw = _parse_batch(body, ctype, request.app.state.settings)
     except UnicodeDecodeError as exc:
         raise Invalid.field(["body"], "the body is not valid UTF-8", "unicode_decode") from exc
     if not raw:
