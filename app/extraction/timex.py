@@ -15,6 +15,7 @@ date a relative expression keeps its text and gets no value — never a guessed 
 from __future__ import annotations
 
 import bisect
+import copy
 import csv
 import itertools
 import re
@@ -296,8 +297,7 @@ class Resolver:
             gov = verb.head if verb.dep_ in ("xcomp", "ccomp", "advcl", "acl") else None
             if gov is not None and gov is not verb:
                 t = Resolver._verb_tense(gov)
-                if t == TENSE_PAST and gov.lemma_ not in ("plan", "schedule", "expect", "set", "agree",
-                                                          "intend", "promise", "hope", "want"):
+                if t == TENSE_PAST and gov.lemma_ not in _LX.get("intention_verb"):
                     return TENSE_PAST
             return TENSE_FUTURE
         if any(c.tag_ in ("VBD",) for c in kids) and verb.tag_ == "VBG":
@@ -502,17 +502,14 @@ def n_month_year(m: re.Match[str], r: Resolver) -> Resolved | str:
     return Resolved(f"{int(m.group('year')):04d}-{_month_num(m.group('month')):02d}")
 
 
-_AMBIGUOUS_MONTHS = {"may", "march", "august", "april", "june", "jan"}
-_MONTH_CUE = re.compile(r"(?:\b(?:in|since|until|till|by|of|from|through|to|during|before|after|early|"
-                        r"late|mid|last|next|this|and|or|between|that|each|every|for|on)[\s-]{1,3}"
-                        r"|mid-)$", re.IGNORECASE)
+_MONTH_CUE = re.compile(rf"(?:\b{_alt(_LX.get('month_cue'))}[\s-]{{1,3}}|mid-)$", re.IGNORECASE)
 
 
 def n_month(m: re.Match[str], r: Resolver) -> Resolved | str:
     text = m.group("month")
     if not _capitalised(text):
         return REJECT
-    if _norm(text) in _AMBIGUOUS_MONTHS and not _MONTH_CUE.search(r.before(12)):
+    if _norm(text) in _LX.get("ambiguous_month") and not _MONTH_CUE.search(r.before(12)):
         return REJECT
     month = _month_num(text)
     y = _infer_year(month, None, r, m.start())
@@ -569,8 +566,7 @@ def n_century(m: re.Match[str], r: Resolver) -> Resolved | str:
     return Resolved(f"{k - 1:02d}")
 
 
-_FUTURE_CUE = re.compile(r"\b(?:until|till|as[ \t]soon[ \t]as|as[ \t]early[ \t]as|starting|"
-                         r"scheduled[ \t]for|due)[ \t]{1,3}(?:on[ \t]{1,3})?$", re.IGNORECASE)
+_FUTURE_CUE = re.compile(rf"\b{_alt(_LX.get('future_cue'))}[ \t]{{1,3}}(?:on[ \t]{{1,3}})?$", re.IGNORECASE)
 
 
 def _weekday_date(wd: int, r: Resolver, at: int, direction: int = 0) -> date | None:
@@ -829,13 +825,14 @@ def n_half(m: re.Match[str], r: Resolver) -> Resolved | str:
     y = m.group("hy")
     if y:
         return Resolved(f"{int(y):04d}-H{h}")
+    if re.match(r"[ \t]{1,3}of\b", r.text[m.end():m.end() + 5]):
+        return REJECT  # "the second half of January" is not a half-year
     if r.dct is None:
         return Resolved(None)
     return Resolved(f"{r.dct.year:04d}-H{h}", "dct")
 
 
-_SET_BEFORE = re.compile(r"(?:\d|\$|%|\bonce|\btwice|\btimes|\bcents?|\bdollars?|\bpounds?|\bmillion|"
-                         r"\bbillion|\bpercent|\bmiles?|\bhours?)[ \t]{0,3}$", re.IGNORECASE)
+_SET_BEFORE = re.compile(rf"(?:\d|\$|%|\b{_alt(_LX.get('rate_word'))})[ \t]{{0,3}}$", re.IGNORECASE)
 
 
 def n_duration(m: re.Match[str], r: Resolver) -> Resolved | str:
@@ -932,10 +929,9 @@ def n_anaphoric(m: re.Match[str], r: Resolver) -> Resolved | str:
     ref = r.discourse()
     if ref is None:
         return Resolved(None)
-    value = _shift_value(ref[0], unit, step)
-    if value is None:
-        d = _to_date(ref[0])
-        value = _shift(d, unit, step) if d else None
+    d = _to_date(ref[0])
+    # "the next week" after a day: the unit's granularity; after a month or quarter: move that
+    value = _shift(d, unit, step) if d is not None else _shift_value(ref[0], unit, step)
     return Resolved(value, ref[1] if value else None)
 
 
@@ -962,8 +958,7 @@ def n_set(m: re.Match[str], r: Resolver) -> Resolved | str:
     return Resolved(_duration(num or "1", unit))
 
 
-_CLOCK_CUE = re.compile(r"\b(?:at|by|until|till|from|around|about|before|after|to|since)[ \t]{1,3}$",
-                        re.IGNORECASE)
+_CLOCK_CUE = re.compile(rf"\b{_alt(_LX.get('clock_cue'))}[ \t]{{1,3}}$", re.IGNORECASE)
 
 
 def n_time(m: re.Match[str], r: Resolver) -> Resolved | str:
@@ -1158,8 +1153,12 @@ class _Cand:
     match: re.Match[str]
 
 
-def find(text: str) -> list[_Cand]:
-    """All rule matches, then the longest non-overlapping ones (earlier rules win ties)."""
+def find(text: str, accept: Callable[[_Cand], bool] | None = None) -> list[_Cand]:
+    """All rule matches, then the longest non-overlapping ones (earlier rules win ties).
+
+    `accept` vetoes a candidate before it claims its span, so a rejected reading ("the following
+    day" is not a dct-relative unit) leaves room for another rule's reading of the same words.
+    """
     cands: list[_Cand] = []
     for prio, rule in enumerate(RULES):
         sub = "x" in rule.pattern.groupindex  # the span is one group of a wider match
@@ -1175,6 +1174,8 @@ def find(text: str) -> list[_Cand]:
         if i > 0 and taken[i - 1][1] > c.start:
             continue
         if i < len(taken) and taken[i][0] < c.end:
+            continue
+        if accept is not None and not accept(c):
             continue
         taken.insert(i, (c.start, c.end))
         chosen.append(c)
@@ -1206,9 +1207,15 @@ def annotate(ctx: Context) -> None:
     """Stage 2: fill `ctx.timexes` with the spans found in the text, normalised in text order."""
     text = ctx.text
     r = Resolver(ctx)
+    scratch = copy.copy(r)  # for the veto pass: shares the parse look-ups, not the discourse state
+
+    def accept(c: _Cand) -> bool:
+        scratch.match_start = c.start
+        return not isinstance(c.rule.normalise(c.match, scratch), str)
+
     out: list[Timex] = []
     taken_end = 0
-    for c in find(text):
+    for c in find(text, accept):
         r.match_start = c.start
         r.anchor_id = None
         res = c.rule.normalise(c.match, r)

@@ -8,17 +8,20 @@ from typing import Any
 import pytest
 import spacy
 
-from app.extraction import Extractor, timex
+from app.extraction import Extractor, parse_date, timex
 from app.extraction.types import Context
 
 DCT = "2025-12-19"  # a Friday, ISO week 51
 
 
 def _tx(extractor: Extractor, text: str, published_at: str | None = DCT) -> list[dict[str, Any]]:
-    doc = extractor.extract(text, published_at)
-    for t in doc["timexes"]:
+    """The timex stage alone on the real parse (the other stages are tested on their own)."""
+    ctx = Context(doc=extractor.nlp(text), published_at=parse_date(published_at))
+    timex.annotate(ctx)
+    out = [t.to_dict() for t in ctx.timexes]
+    for t in out:
         assert text[t["start"]:t["end"]] == t["text"]
-    return list(doc["timexes"])
+    return out
 
 
 def _one(extractor: Extractor, text: str, needle: str, published_at: str | None = DCT) -> dict[str, Any]:
