@@ -901,6 +901,8 @@ def n_duration(m: re.Match[str], r: Resolver) -> Resolved | str:
 
 def n_plural_unit(m: re.Match[str], r: Resolver) -> Resolved | str:
     w = _norm(m.group("pu"))
+    if w == "years" and "recent" in m.group(0).lower():
+        return REJECT  # "recent years" is the past as a whole (a PAST_REF reference)
     unit = _UNITS.get(w[:-1]) or ("CE" if w == "centuries" else None)
     if unit is None:
         return REJECT
@@ -910,7 +912,7 @@ def n_plural_unit(m: re.Match[str], r: Resolver) -> Resolved | str:
 def n_anaphoric(m: re.Match[str], r: Resolver) -> Resolved | str:
     """the day before / the next day / that day / the following week: relative to the discourse."""
     g = m.groupdict()
-    unit_word = _norm(g.get("au") or g.get("au2") or "")
+    unit_word = _norm(g.get("au") or g.get("au2") or ("day" if g.get("apod") else ""))
     unit = _UNITS.get(unit_word)
     if unit is None or unit in ("TS", "TM", "TH"):
         return REJECT
@@ -938,8 +940,8 @@ def n_anaphoric(m: re.Match[str], r: Resolver) -> Resolved | str:
 def n_set(m: re.Match[str], r: Resolver) -> Resolved | str:
     g = m.groupdict()
     if g.get("sw"):
-        if r.pos_at(m.start()) == "ADJ":
-            return REJECT  # "a quarterly dividend", "the daily Granma"
+        if r.pos_at(m.start()) in ("NOUN", "PROPN"):
+            return REJECT  # "the party daily", "an initial quarterly": a publication or a payment
         return Resolved(_LX.get("set_word")[_norm(g["sw"])])
     if g.get("swd"):
         if not _capitalised(g["swd"]):
@@ -1107,7 +1109,7 @@ RULES: tuple[Rule, ...] = (
                           rf"year{SP}earlier|"
                           rf"latest){SP})period{RB}"), "DATE", n_rel_quarter),
     Rule("recent_units", _c(rf"{LBW}(?:the{SP})?(?:recent|coming|past{SP}few|next{SP}few){SP}"
-                            rf"(?P<pu>days|weeks|months|decades){RB}"), "DURATION", n_plural_unit),
+                            rf"(?P<pu>days|weeks|months|years|decades){RB}"), "DURATION", n_plural_unit),
     Rule("half", _c(rf"{LBW}the{SP}(?P<hord>first|second|last){SP}half(?:{SP}of{SP}(?P<hy>{YEAR}))?{RB}"),
          "DATE", n_half),
     Rule("rel_unit", _c(rf"{LBW}(?P<det>{REL_DET}){SP}(?:fiscal{SP})?(?P<unit>{UNIT}|weekend){RB}"
@@ -1121,7 +1123,7 @@ RULES: tuple[Rule, ...] = (
                         rf"(?P<dhalf>{SP}and{SP}a{SP}half)?(?:{SP}(?P<ddir>{DIRECTION}))?{RB}(?!-old)"),
          "DURATION", n_duration),
     Rule("anaphoric", _c(rf"{LBW}(?:(?:earlier|later){SP})?(?:(?:the{SP})?(?P<apre>next|following|previous|"
-                         rf"preceding|same)|that(?:{SP}same)?){SP}(?P<au>day|week|month|year){RB}"
+                         rf"preceding|same)|that(?:{SP}same)?){SP}(?:(?P<au>day|week|month|year)|(?P<apod>{POD})){RB}"
                          rf"|{LBW}the{SP}(?P<au2>day|week|month|year){SP}(?P<apost>before|after|earlier|"
                          rf"later){RB}"), "DATE", n_anaphoric),
     Rule("reference", _c(rf"{LBW}(?:{REF}|{_alt(_LX.get('reference_adj'))}){RB}"), "DATE", n_reference),
