@@ -584,7 +584,7 @@ def annotate(ctx: Context) -> None:
     doc: Doc = ctx.doc
     text = ctx.text
     mask = quote_mask(text)
-    table = TokenTable(doc, mask)
+    table = TokenTable(doc, mask, text)
     found = _statistical(ctx, table, taggers, mask)
     found.extend(_rule_claims(ctx, table, mask, found))
     found.extend(_floating_quotes(ctx, mask, found))

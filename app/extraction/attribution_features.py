@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from spacy.attrs import DEP, ENT_TYPE, HEAD, IDX, LEMMA, LOWER, POS, SENT_START, SPACY, TAG
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
@@ -56,32 +57,57 @@ def _dist(d: int) -> str:
     return ("-" if d < 0 else "+") + b
 
 
+# Base features by everything they depend on: tokens repeat ("the", ",", "said"), so most
+# tokens of a document reuse a list built for an earlier one. Bounded; cleared when full.
+_BASE_CACHE: dict[tuple[object, ...], list[str]] = {}
+
+
+def _token_texts(doc: Doc, text: str, idx: list[int]) -> list[str]:
+    """Token texts from the offsets: slices of the text, no Token objects."""
+    ws = doc.to_array([SPACY]).tolist() if len(doc) else []
+    out = []
+    for k, start in enumerate(idx):
+        end = idx[k + 1] - (1 if ws[k] else 0) if k + 1 < len(idx) else len(text) - (1 if ws[k] else 0)
+        out.append(text[start:end])
+    return out
+
+
 class TokenTable:
     """Per-token base features of one document, computed once and reused by both taggers.
 
     Token attributes are read once into plain lists (spaCy `Token` objects are costly to
     create), and the tree (children, subtrees, sentences) is kept as index lists."""
 
-    def __init__(self, doc: Doc, mask: list[bool] | None = None) -> None:
+    def __init__(self, doc: Doc, mask: list[bool] | None = None, text: str | None = None) -> None:
         self.doc = doc
         cues = cue_types()
-        mask = quote_mask(doc.text) if mask is None else mask
         n = len(doc)
-        lower, lemma, pos, tag, dep, ent, texts = [], [], [], [], [], [], []
-        head: list[int] = []
-        starts: list[bool] = []
-        idx: list[int] = []
-        for tok in doc:
-            lower.append(tok.lower_)
-            lemma.append(tok.lemma_.lower())
-            pos.append(tok.pos_)
-            tag.append(tok.tag_)
-            dep.append(tok.dep_)
-            ent.append(tok.ent_type_)
-            texts.append(tok.text)
-            head.append(tok.head.i)
-            starts.append(bool(tok.is_sent_start))
-            idx.append(tok.idx)
+        # one array read instead of ~10 Token attribute lookups per token
+        arr = doc.to_array([LOWER, LEMMA, POS, TAG, DEP, ENT_TYPE, HEAD, IDX, SENT_START])
+        cols = arr.tolist() if n else []
+        signed = arr[:, 6:9].astype("int64").tolist() if n else []  # HEAD and SENT_START may be < 0
+        strings = doc.vocab.strings
+        seen: dict[int, str] = {0: ""}
+
+        def s(h: int) -> str:
+            v = seen.get(h)
+            if v is None:
+                v = seen[h] = strings[h]
+            return v
+
+        lower = [s(r[0]) for r in cols]
+        lemma = [s(r[1]).lower() for r in cols]
+        pos = [s(r[2]) for r in cols]
+        tag = [s(r[3]) for r in cols]
+        dep = [s(r[4]) for r in cols]
+        ent = [s(r[5]) for r in cols]
+        head = [i + r[0] for i, r in enumerate(signed)]
+        idx = [r[1] for r in signed]
+        starts = [r[2] == 1 for r in signed]
+        text = doc.text if text is None else text
+        texts = _token_texts(doc, text, idx)
+        if mask is None:
+            mask = quote_mask(text)
         self.lower, self.lemma, self.pos, self.dep, self.head, self.idx = lower, lemma, pos, dep, head, idx
         self.texts, self.sent_start = texts, starts
         children: list[list[int]] = [[] for _ in range(n)]
@@ -101,9 +127,22 @@ class TokenTable:
         self.base: list[list[str]] = []
         self.short: list[str] = []  # compact identity used as context for neighbours
         kid_deps = ("ccomp", "nsubj", "nsubjpass", "dobj", "xcomp", "mark", "agent", "pobj", "dative")
+        cache = _BASE_CACHE
+        if len(cache) > 200_000:
+            cache.clear()
         for i in range(n):
             lem, d = lemma[i], dep[i]
             h = head[i]
+            kids = {dep[c] for c in children[i]}
+            subj = next((c for c in children[i] if dep[c] in ("nsubj", "nsubjpass")), None)
+            t = texts[i]
+            key = (lower[i], lem, pos[i], tag[i], d, lemma[h], pos[h], ent[i], self.quoted[i],
+                   frozenset(kids), None if subj is None else (ent[subj] or pos[subj]), starts[i], t)
+            hit = cache.get(key)
+            if hit is not None:
+                self.base.append(hit)
+                self.short.append(lem + "|" + pos[i])
+                continue
             f = [
                 "w=" + lower[i], "l=" + lem, "p=" + pos[i], "t=" + tag[i], "d=" + d,
                 "hl=" + lemma[h], "hp=" + pos[h], "e=" + (ent[i] or "-"),
@@ -113,25 +152,23 @@ class TokenTable:
             if ctype:
                 f.append("cue=" + ctype)
                 f.append("cued=" + ctype + "|" + d)
-            kids = {dep[c] for c in children[i]}
             for k in kid_deps:
                 if k in kids:
                     f.append("k=" + k)
                     f.append("lk=" + lem + "|" + k)
-            subj = next((c for c in children[i] if dep[c] in ("nsubj", "nsubjpass")), None)
             if subj is not None:
                 sj = ent[subj] or pos[subj]
                 f.append("sj=" + sj)
                 f.append("lsj=" + lem + "|" + sj)
             f.append("hld=" + lemma[h] + "|" + d)
             f.append("suf=" + lower[i][-3:])
-            t = texts[i]
             if t in QUOTE_CHARS or t in ("''", "``", "'"):
                 f.append("qm")
             if starts[i]:
                 f.append("ss")
             if t[:1].isupper():
                 f.append("cap")
+            cache[key] = f
             self.base.append(f)
             self.short.append(lem + "|" + pos[i])
 
