@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import httpx
+import pytest
+from fastapi import FastAPI
 
 
 async def test_livez(client: httpx.AsyncClient) -> None:
@@ -17,7 +19,9 @@ async def test_readyz_when_database_and_model_are_up(client: httpx.AsyncClient) 
     assert r.json() == {"status": "ready", "database": True, "model": True}
 
 
-async def test_readyz_is_503_problem_when_the_model_is_not_loaded(client: httpx.AsyncClient, app) -> None:
+async def test_readyz_is_503_problem_when_the_model_is_not_loaded(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     pool = app.state.pool
     pool.ready = False
     try:
@@ -38,3 +42,16 @@ async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> N
     assert r.headers["x-request-id"] != "bad id with spaces" and len(r.headers["x-request-id"]) >= 16
     r = await client.get("/v1/articles/999999999", headers={"X-Request-ID": "trace-42"})
     assert r.json()["request_id"] == "trace-42"
+
+
+async def test_readyz_is_503_when_the_database_does_not_answer(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def down() -> bool:
+        return False
+
+    monkeypatch.setattr(app.state.db, "ping", down)
+    r = await client.get("/readyz")
+    assert r.status_code == 503 and "database" in r.json()["detail"]
+    assert r.headers["retry-after"]
+    assert (await client.get("/livez")).status_code == 200  # alive, just not ready
