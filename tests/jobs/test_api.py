@@ -43,7 +43,8 @@ async def test_batch_is_accepted_then_processed(jobs_app: FastAPI, jobs_client: 
     assert r.headers["location"] == f"/v1/jobs/{job['id']}"
     assert job["kind"] == "ingest" and job["counts"]["total"] == 6
     assert [i["position"] for i in job["items"]] == list(range(6))
-    assert job["items"][5]["state"] == "duplicate" and job["items"][5]["article_id"] == job["items"][1]["article_id"]
+    dup = job["items"][5]
+    assert dup["state"] == "duplicate" and dup["article_id"] == job["items"][1]["article_id"]
     done = await drain(jobs_app, jobs_client, r.headers["location"])
     assert not done["errors"], done["errors"][0]
     assert done["counts"] | {"total": 6} == {"total": 6, "queued": 0, "running": 0, "done": 5, "failed": 0,
@@ -68,7 +69,8 @@ async def test_ndjson_batch(jobs_app: FastAPI, jobs_client: httpx.AsyncClient) -
 
 
 async def test_respond_async_single_article(jobs_app: FastAPI, jobs_client: httpx.AsyncClient) -> None:
-    r = await jobs_client.post("/v1/articles", json=make_article(), headers={"Prefer": "respond-async, wait=1"})
+    r = await jobs_client.post("/v1/articles", json=make_article(),
+                               headers={"Prefer": "respond-async, wait=1"})
     assert r.status_code == 202, r.text
     assert r.headers["preference-applied"] == "respond-async"
     job = await drain(jobs_app, jobs_client, r.headers["location"])
@@ -151,7 +153,8 @@ async def test_lists_stream_as_ndjson(jobs_app: FastAPI, jobs_client: httpx.Asyn
     job = await drain(jobs_app, jobs_client, r.headers["location"])
     total = 0
     for item in job["items"]:
-        page = (await jobs_client.get("/v1/claims", params={"article_id": item["article_id"], "limit": 1})).json()
+        params = {"article_id": item["article_id"], "limit": 1}
+        page = (await jobs_client.get("/v1/claims", params=params)).json()
         assert page["next"] is not None  # several pages in JSON
         r = await jobs_client.get("/v1/claims", params={"article_id": item["article_id"], "limit": 1},
                                   headers={"Accept": "application/x-ndjson"})
@@ -163,5 +166,6 @@ async def test_lists_stream_as_ndjson(jobs_app: FastAPI, jobs_client: httpx.Asyn
         r = await jobs_client.get(path, headers={"Accept": "application/x-ndjson"})
         assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
         assert all(isinstance(json.loads(line)["id"], int) for line in r.text.splitlines())
-    r = await jobs_client.get("/v1/claims", params={"cursor": "nonsense"}, headers={"Accept": "application/x-ndjson"})
+    r = await jobs_client.get("/v1/claims", params={"cursor": "nonsense"},
+                              headers={"Accept": "application/x-ndjson"})
     assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json")
