@@ -119,6 +119,22 @@ def bad_text(s: str, max_token: int = 2000) -> str | None:
     return None
 
 
+class _NotFinite(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (RFC 8259) and cannot be stored in a JSON column."""
+    raise _NotFinite(name)
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if value in (float("inf"), float("-inf")):
+        raise _NotFinite(f"{literal[:20]} overflows")
+    return value
+
+
 def field_error(loc: tuple[str | int, ...], message: str) -> dict[str, Any]:
     """One entry of a problem's `errors` list, in the shape the error handlers use."""
     return {"loc": list(loc), "field": ".".join(str(p) for p in loc[1:]), "message": message,
@@ -221,7 +237,11 @@ class RequestLimitsMiddleware:
                         {"errors": [field_error(("body",), reason)]})
         if _is_json(media_type) or media_type is None:
             try:
-                doc = json.loads(body)
+                doc = json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
+            except _NotFinite as exc:
+                why = f"JSON numbers must be finite ({exc})"
+                return (422, "Unprocessable Content", f"{why}.", "invalid-number",
+                        {"errors": [field_error(("body",), why)]})
             except RecursionError:
                 return (422, "Unprocessable Content",
                         f"JSON nested deeper than {lim.max_json_depth} levels.", "json-too-deep",

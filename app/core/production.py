@@ -151,6 +151,8 @@ async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:
     and stays a bare 500 without internals."""
     if isinstance(exc, sa_exc.DBAPIError) and _is_outage(exc):
         return await _unavailable(request, exc)
+    if isinstance(exc, sa_exc.DataError) or _caused_by(exc, OverflowError) or _sqlstate(exc, ("22",)):
+        return await _out_of_range(request, exc)
     log.error("database error", exc_info=exc)
     return problem(request.scope, 500, slug="internal",
                    detail="The server could not complete the request; quote the request id.")
@@ -167,11 +169,30 @@ def _is_outage(exc: sa_exc.DBAPIError) -> bool:
     A lost connection, an error raised while connecting (no statement was sent), or an outage
     SQLSTATE all qualify.
     """
-    if exc.connection_invalidated or exc.statement is None:
+    if exc.connection_invalidated or exc.statement is None or _sqlstate(exc, _OUTAGE_SQLSTATES):
         return True
-    orig = exc.orig
-    for candidate in (orig, getattr(orig, "__cause__", None)):
-        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
-        if isinstance(state, str) and state.startswith(_OUTAGE_SQLSTATES):
+    return _caused_by(exc, ConnectionError) or _caused_by(exc, OSError)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in out and len(out) < 10:
+        out.append(seen)
+        nxt = getattr(seen, "orig", None)
+        if not isinstance(nxt, BaseException) or nxt in out:
+            nxt = seen.__cause__ or seen.__context__
+        seen = nxt
+    return out
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    return any(isinstance(e, kind) for e in _chain(exc))
+
+
+def _sqlstate(exc: BaseException, prefixes: tuple[str, ...]) -> bool:
+    for e in _chain(exc):
+        state = getattr(e, "sqlstate", None) or getattr(e, "pgcode", None)
+        if isinstance(state, str) and state.startswith(prefixes):
             return True
-    return isinstance(orig, ConnectionError | OSError)
+    return False
