@@ -57,11 +57,13 @@ def lexicon() -> Lexicon:
 def _alt(words: Any) -> str:
     """A regex alternation of phrases, longest first; inner spaces match any short blank run."""
     parts = sorted({w for w in words}, key=len, reverse=True)
-    return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"[ \t\n]{1,3}") for w in parts) + ")"
+    return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"[ \t\n\u00a0]{1,3}").replace("'", "['\u2019]")
+                            for w in parts) + ")"
 
 
 def _norm(s: str) -> str:
-    return re.sub(r"[\s\-]+", " ", s.strip().lower()).rstrip(".")
+    """A matched phrase as a lexicon key: lower case, one space between words, straight apostrophe."""
+    return re.sub(r"[\s\-]+", " ", s.strip().lower().replace("\u2019", "'")).rstrip(".")
 
 
 # --------------------------------------------------------------------------- values
@@ -417,7 +419,7 @@ LB = r"(?<![\w$£€#@/.,-])"
 LBW = r"(?<![\w])"
 RB = r"(?![\w%])"
 RBN = r"(?![\w%]|[.,/:]\d)"
-SP = r"[ \t\n]{1,3}"  # a blank between words: bounded, so no pattern can backtrack far
+SP = r"[ \t\n\u00a0]{1,3}"  # a blank between words (NBSP too): bounded, so nothing backtracks far
 DAYWORD = _alt(_LX.get("day_word"))
 REL_DET = _alt(_LX.get("rel_det"))
 DIRECTION = _alt(_LX.get("direction"))
@@ -760,14 +762,11 @@ def n_holiday(m: re.Match[str], r: Resolver) -> Resolved | str:
         return Resolved(d.isoformat() if d else None)
     if r.dct is None:
         return Resolved(None)
-    tense = r.tense(m.start())
     d = _holiday(rule, r.dct.year)
     if d is None:
         return Resolved(None)
-    if tense == TENSE_PAST and d > r.dct:
-        d = _holiday(rule, r.dct.year - 1)
-    elif tense == TENSE_FUTURE and d < r.dct:
-        d = _holiday(rule, r.dct.year + 1)
+    y = _infer_year(d.month, d.day, r, m.start())  # the same tense rules as "on December 30"
+    d = _holiday(rule, y) if y is not None and y != d.year else d
     return Resolved(d.isoformat() if d else None, "dct")
 
 
@@ -1205,6 +1204,13 @@ def _extend(text: str, start: int, typ: str) -> int:
     return start
 
 
+def _normalise(c: _Cand, r: Resolver) -> Resolved | str:
+    try:
+        return c.rule.normalise(c.match, r)
+    except (KeyError, ValueError, OverflowError):
+        return REJECT  # a gap in a table must cost one timex, not the article
+
+
 def annotate(ctx: Context) -> None:
     """Stage 2: fill `ctx.timexes` with the spans found in the text, normalised in text order."""
     text = ctx.text
@@ -1213,14 +1219,14 @@ def annotate(ctx: Context) -> None:
 
     def accept(c: _Cand) -> bool:
         scratch.match_start = c.start
-        return not isinstance(c.rule.normalise(c.match, scratch), str)
+        return not isinstance(_normalise(c, scratch), str)
 
     out: list[Timex] = []
     taken_end = 0
     for c in find(text, accept):
         r.match_start = c.start
         r.anchor_id = None
-        res = c.rule.normalise(c.match, r)
+        res = _normalise(c, r)
         if isinstance(res, str):
             continue  # REJECT
         typ: TimexType = res.type or c.rule.type

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
 import pytest
 import spacy
+from spacy.language import Language
 
 from app.extraction import Extractor, parse_date, timex
 from app.extraction.types import Context
@@ -123,6 +125,7 @@ def test_quarters(extractor: Extractor) -> None:
     ("The ferry leaves at 14:30 from the north pier.", "14:30", "TIME", "2025-12-19T14:30"),
     ("Polls close at 8 p.m. ET Tuesday.", "8 p.m.", "TIME", "2025-12-23T20:00"),
     ("Officials expect a ruling by the end of the month.", "month", "DATE", "2025-12"),
+    ("Trading resumes on New Year\u2019s Day.", "Day", "DATE", "2026-01-01"),
 ])
 def test_durations_sets_times(extractor: Extractor, text: str, needle: str, typ: str, value: str) -> None:
     t = _one(extractor, text, needle)
@@ -206,9 +209,14 @@ def test_sample_article(extractor: Extractor, samples_dir: Any) -> None:
 # --------------------------------------------------------------------------- hostile input, no model
 
 
+@functools.cache
+def _tokenizer() -> Language:
+    return spacy.blank("en")
+
+
 def _bare(text: str, published_at: date | None = date(2025, 12, 19)) -> list[Any]:
     """annotate() on a bare tokenizer doc: no tagger or parser, as robust as with them."""
-    ctx = Context(doc=spacy.blank("en")(text), published_at=published_at)
+    ctx = Context(doc=_tokenizer()(text), published_at=published_at)
     timex.annotate(ctx)
     return ctx.timexes
 
@@ -228,6 +236,18 @@ def test_adversarial_input_completes(pathological: str) -> None:
     out = _bare(pathological)
     for t in out:
         assert pathological[t.start:t.end] == t.text
+
+
+def test_lexicon_word_salad_never_raises() -> None:
+    """Every lexicon entry, in odd company and casing, with and without a reference date."""
+    words = [w for cat in timex.lexicon().cats.values() for w in cat]
+    words += [w.title() for w in words]
+    words += ["31", "1999", "2025-02-30", "12/31/99", "25:61", "'s", "\u2019s", "."]
+    for i in range(0, len(words), 7):
+        text = " ".join(words[i:i + 13])
+        for dct in (date(2024, 2, 29), None):
+            for t in _bare(text, dct):
+                assert text[t.start:t.end] == t.text
 
 
 def test_bare_doc_still_resolves() -> None:
