@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, delete, exists, false, func, literal, or_, select
+from sqlalchemy import Date, delete, exists, false, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import fulltext_ids, insert_ignore
@@ -16,12 +16,14 @@ from app.core.pagination import PageParams, SortKey, page_of, paginate_query
 
 from .models import Claim, ClaimEntity
 
-_UNDATED = date(1, 1, 1)
-# newest claim first, undated ones last; the id makes the order total
+# (not date.min: asyncpg sends date.min/max as -infinity/infinity)
+_UNDATED = date(1, 1, 2)
+# newest claim first, undated ones last, the id making the order total; the expression is
+# written as in the `ix_claims_order` indexes (migration 0004) so that they serve it
+CLAIM_DATE = func.coalesce(Claim.claim_date, literal_column("'0001-01-02'"), type_=Date)
 CLAIM_ORDER = (
-    SortKey(func.coalesce(Claim.claim_date, literal(_UNDATED, Date)), lambda c: c.claim_date or _UNDATED,
-            "date", desc=True),
-    SortKey(Claim.id, lambda c: c.id),
+    SortKey(CLAIM_DATE, lambda c: c.claim_date or _UNDATED, "date", desc=True),
+    SortKey(Claim.id, lambda c: c.id, desc=True),
 )
 
 

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, and_, literal, or_, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from .errors import Invalid, InvalidCursor
@@ -87,7 +87,15 @@ def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
 
 
 def after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
-    """Rows strictly after `values` in the order `keys` (lexicographic, mixed directions)."""
+    """Rows strictly after `values` in the order `keys`.
+
+    One direction throughout: a row-value comparison `(a, b) > (x, y)`, which both databases
+    can answer from a composite index; mixed directions: the equivalent OR expansion.
+    """
+    if len({k.desc for k in keys}) == 1:
+        row = tuple_(*(k.expr for k in keys))
+        bound = tuple_(*(literal(v, k.expr.type) for k, v in zip(keys, values, strict=True)))
+        return row < bound if keys[0].desc else row > bound
     clauses = []
     for i, key in enumerate(keys):
         eqs = [k.expr == v for k, v in zip(keys[:i], values[:i], strict=True)]

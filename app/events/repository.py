@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, delete, exists, func, insert, literal, select
+from sqlalchemy import Date, delete, exists, func, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import insert_ignore
@@ -16,12 +16,12 @@ from app.core.pagination import PageParams, SortKey, page_of, paginate_query
 
 from .models import Event, EventClaim, EventParticipant, EventSource
 
-_UNDATED = date(9999, 12, 31)
-# timeline order: by the event's own date, undated events last
+# (not date.max: asyncpg sends date.min/max as -infinity/infinity)
+_UNDATED = date(9999, 12, 30)
+# timeline order: by the event's own date, undated events last (as indexed by migration 0004)
+EVENT_DATE = func.coalesce(Event.date_start, literal_column("'9999-12-30'"), type_=Date)
 EVENT_ORDER = (
-    SortKey(
-        func.coalesce(Event.date_start, literal(_UNDATED, Date)), lambda e: e.date_start or _UNDATED, "date"
-    ),
+    SortKey(EVENT_DATE, lambda e: e.date_start or _UNDATED, "date"),
     SortKey(Event.id, lambda e: e.id),
 )
 
