@@ -863,7 +863,6 @@ def n_duration(m: re.Match[str], r: Resolver) -> Resolved | str:
             not re.match(r"\s*(?:[,.;:!?)\"'\u201d]|$|and\b|but\b)", r.text[m.end():m.end() + 6]):
         # "two weeks after they met": a period before a clause; the span stops at the unit
         direction, end = None, m.end("dhalf") if g.get("dhalf") else m.end("dunit")
-    lead = _norm(g.get("dpre") or "")
     if direction:
         step = int(_LX.get("direction")[_norm(direction)])
         if num == "X":
@@ -892,9 +891,7 @@ def n_duration(m: re.Match[str], r: Resolver) -> Resolved | str:
         return Resolved(value, ref[1], "DATE")
     if num_text.lower() in ("a", "an") and _SET_BEFORE.search(r.before(12)):
         return Resolved(_duration("1", unit), None, "SET")
-    if lead in ("the first", "the last", "the past", "the next", "first", "last", "past", "next",
-                "the coming", "coming", "the previous", "previous", "the") or not lead:
-        return Resolved(_duration(num, unit, bool(g.get("dhalf"))), None, "DURATION", end)
+    # "the past three years", "the first nine months": a period of that length (TimeML DURATION)
     return Resolved(_duration(num, unit, bool(g.get("dhalf"))), None, "DURATION", end)
 
 
