@@ -113,6 +113,8 @@ def _outcome(resp: httpx.Response | str, tally: Tally, n: int, label: str) -> No
         tally.errors.append(f"{label}: {resp}")
         return
     kind = {201: "created", 200: "duplicate", 202: "accepted"}.get(resp.status_code)
+    if kind is not None and resp.headers.get("idempotent-replayed") == "true":
+        kind = "duplicate"  # the service replayed its answer to an earlier run
     if kind is None:
         tally.counts["failed"] += n
         try:
