@@ -251,7 +251,7 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-def _split_title(doc: Doc, s: int, e: int, label: str) -> list[_Cand]:
+def _split_title(doc: Doc, text: str, s: int, e: int, label: str) -> list[_Cand]:
     """Split "<organisation head|Title> <Personal Name>" into its organisation and person."""
     span = doc.char_span(s, e, alignment_mode="expand")
     if span is None or len(span) < 2:
@@ -270,7 +270,7 @@ def _split_title(doc: Doc, s: int, e: int, label: str) -> list[_Cand]:
     head = toks[len(toks) - 1 - tail]
     person = _Cand(toks[len(toks) - tail].idx, e, "PERSON")
     if head.lower_ in org_heads():
-        os_, oe = _trim(doc.text, s, head.idx + len(head.text))
+        os_, oe = _trim(text, s, head.idx + len(head.text))
         return [_Cand(os_, oe, "ORG"), person]
     if _title_kind(head.text):
         return [person]
@@ -285,7 +285,7 @@ def _ner_candidates(doc: Doc, credits: list[tuple[int, int]]) -> list[_Cand]:
         for s, e in _pieces(text, ent.start_char, ent.end_char):
             if any(cs < e and s < ce for cs, ce in credits):
                 continue
-            out.extend(_split_title(doc, s, e, ent.label_))
+            out.extend(_split_title(doc, text, s, e, ent.label_))
     return out
 
 
@@ -356,13 +356,13 @@ def _retype(doc: Doc, cands: list[_Cand]) -> None:
             c.label = gaz[name][0]
         elif name in dem and c.label in ("GPE", "ORG", "LOC"):
             c.label = "NORP"
-        elif c.label in ("ORG", "GPE", "NORP") and _person_context(doc, c):
+        elif c.label in ("ORG", "GPE", "NORP") and _person_context(doc, text, c):
             c.label = "PERSON"
     persons = {surname_key(text[c.start:c.end]) for c in cands if c.label == "PERSON"}
     variants = {translit_key(text[c.start:c.end]) for c in cands if c.label == "PERSON"}
     for c in cands:
         name = text[c.start:c.end]
-        if c.label == "ORG" and name not in gaz and _looks_personal(name) and (
+        if c.label in ("ORG", "GPE") and name not in gaz and _looks_personal(name) and (
                 surname_key(name) in persons or translit_key(name) in variants):
             c.label = "PERSON"
 
@@ -373,10 +373,10 @@ def _looks_personal(name: str) -> bool:
         w.lower() in org_heads() for w in words)
 
 
-def _person_context(doc: Doc, c: _Cand) -> bool:
+def _person_context(doc: Doc, text: str, c: _Cand) -> bool:
     """A title right before ("President Trump") or a kin/title noun after the possessive
     ("Trump's son-in-law", "Putin's envoy")."""
-    if not _looks_personal(doc.text[c.start:c.end]):
+    if not _looks_personal(text[c.start:c.end]):
         return False
     span = doc.char_span(c.start, c.end, alignment_mode="expand")
     if span is None:
@@ -456,12 +456,12 @@ def _title_phrase(doc: Doc, end: int, person: list[int]) -> tuple[int, int, int]
 
 
 def _has_title(doc: Doc, a: int, b: int) -> bool:
-    words = doc.text[doc[a].idx:doc[b - 1].idx + len(doc[b - 1].text)].lower().split() if b > a else []
+    words = doc[a:b].text.lower().split() if b > a else []
     return any(_title_kind(w.strip(".,")) in ("title", "kin") for w in words)
 
 
 def _text(doc: Doc, a: int, b: int) -> str:
-    return " ".join(doc.text[doc[a].idx:doc[b - 1].idx + len(doc[b - 1].text)].split())
+    return " ".join(doc[a:b].text.split())
 
 
 def _roles(doc: Doc, table: EntityTable) -> None:
@@ -527,13 +527,16 @@ def _role_mentions(doc: Doc, table: EntityTable) -> None:
         if not toks or toks[0].lower_ not in ("the", "this", "that"):
             continue
         s, e = toks[1].idx if len(toks) > 1 else chunk.end_char, chunk.end_char
-        ids = index.get(fold(doc.text[s:e]))
+        ids = index.get(fold(table.text[s:e]))
         other = table.at(s, e)
         if e > s and ids and len(ids) == 1 and (other is None or other.type in ("NORP", "GPE")):
             target = table.get(next(iter(ids)))
-            after = chunk.end
-            if after < len(doc) and table.at(doc[after].idx, doc[after].idx + 1) is target:
-                continue  # the role written next to the name itself
+            before, after = chunk.start - 1, chunk.end
+            while before >= 0 and doc[before].is_punct:
+                before -= 1
+            if (after < len(doc) and table.at(doc[after].idx, doc[after].idx + 1) is target) or (
+                    before >= 0 and table.at(doc[before].idx, doc[before].idx + 1) is target):
+                continue  # the role written next to the name itself (title or apposition)
             if target is not None:
                 table.attach(target, s, e)
 

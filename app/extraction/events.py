@@ -519,6 +519,7 @@ def annotate(ctx: Context) -> None:
         if m.status:
             target.statuses.append(m.status)
     published = ctx.published_at.isoformat() if ctx.published_at else None
+    text = ctx.text  # computed by spaCy on every access: read once
     out: list[Event] = []
     heads: dict[int, _Event] = {}
     for ev in events:
@@ -532,7 +533,7 @@ def annotate(ctx: Context) -> None:
             other = heads.get(ev.relative[2])
             ev.relative_to = other if other is not ev else None
     for n, ev in enumerate(events, 1):
-        spans = [Span.of(ctx.text, m.tok.idx, m.tok.idx + len(m.tok.text)) for m in ev.mentions]
+        spans = [Span.of(text, m.tok.idx, m.tok.idx + len(m.tok.text)) for m in ev.mentions]
         claims = [c.id for c in ctx.claims
                   if any(c.content.start <= s.start < c.content.end for s in spans)]
         out.append(Event(
