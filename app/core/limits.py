@@ -47,7 +47,7 @@ class Limits:
     max_batch_items: int = 100
     max_page_size: int = 100
     extraction_timeout_s: float = 30.0
-    accepted_media_types: tuple[str, ...] = ("application/json", "text/plain")
+    accepted_media_types: tuple[str, ...] = ("application/json", "text/plain", "application/x-ndjson")
 
 
 class BodyTooLarge(Exception):
@@ -223,7 +223,8 @@ class RequestLimitsMiddleware:
             return (415, "Unsupported Media Type",
                     f"Send the body as one of: {', '.join(accepted)}.", "unsupported-media-type",
                     {"accepted": list(accepted)})
-        if media_type is not None and (media_type.startswith("text/") or _is_json(media_type)):
+        if media_type is not None and (media_type.startswith("text/") or _is_json(media_type)
+                                       or media_type == "application/x-ndjson"):
             try:
                 body.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -236,26 +237,39 @@ class RequestLimitsMiddleware:
                 return (422, "Unprocessable Content", f"{reason}.", "invalid-text",
                         {"errors": [field_error(("body",), reason)]})
         if _is_json(media_type) or media_type is None:
-            try:
-                doc = json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
-            except _NotFinite as exc:
-                why = f"JSON numbers must be finite ({exc})"
-                return (422, "Unprocessable Content", f"{why}.", "invalid-number",
-                        {"errors": [field_error(("body",), why)]})
-            except RecursionError:
-                return (422, "Unprocessable Content",
-                        f"JSON nested deeper than {lim.max_json_depth} levels.", "json-too-deep",
-                        {"limit": lim.max_json_depth})
-            except ValueError:
-                return None  # not JSON: the framework reports where it breaks
-            found = inspect_json(doc, lim.max_json_depth, lim.max_token_chars)
-            if found is not None:
-                loc, reason = found
-                slug = "json-too-deep" if reason.startswith("JSON nested") else "invalid-text"
-                name = ".".join(str(p) for p in loc[1:]) or "body"
-                return (422, "Unprocessable Content", f"{reason} (at {name}).", slug,
-                        {"errors": [field_error(loc, reason)]})
+            return self._check_json(body, ())
+        if media_type == "application/x-ndjson":
+            for n, line in enumerate(body.split(b"\n")):
+                if line.strip() and (problem := self._check_json(line, (n,))) is not None:
+                    return problem
         return None
+
+    def _check_json(self, raw: bytes, where: tuple[int, ...]
+                    ) -> tuple[int, str, str, str, dict[str, Any]] | None:
+        """Depth, finite numbers and storable strings of one JSON document (`where`: the line of an
+        NDJSON body)."""
+        lim = self.limits
+        try:
+            doc = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
+        except _NotFinite as exc:
+            why = f"JSON numbers must be finite ({exc})"
+            return (422, "Unprocessable Content", f"{why}.", "invalid-number",
+                    {"errors": [field_error(("body", *where), why)]})
+        except RecursionError:
+            return (422, "Unprocessable Content",
+                    f"JSON nested deeper than {lim.max_json_depth} levels.", "json-too-deep",
+                    {"limit": lim.max_json_depth})
+        except ValueError:
+            return None  # not JSON: the framework reports where it breaks
+        found = inspect_json(doc, lim.max_json_depth, lim.max_token_chars)
+        if found is None:
+            return None
+        loc, reason = found
+        loc = ("body", *where, *loc[1:])
+        slug = "json-too-deep" if reason.startswith("JSON nested") else "invalid-text"
+        name = ".".join(str(p) for p in loc[1:]) or "body"
+        return (422, "Unprocessable Content", f"{reason} (at {name}).", slug,
+                {"errors": [field_error(loc, reason)]})
 
 
 class ExtractionTimeout(Exception):

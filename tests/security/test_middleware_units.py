@@ -227,3 +227,11 @@ async def test_auth_modes_and_scopes() -> None:
     assert (await _call(app, "GET", "/livez")).status_code != 401
     none = _auth_app("none", keys)
     assert (await _call(none, "POST", "/v1/x")).json() == {"key_id": ANONYMOUS.key_id}
+
+
+async def test_ndjson_bodies_are_accepted_and_checked(client: httpx.AsyncClient) -> None:
+    nd = {"content-type": "application/x-ndjson"}
+    ok = await client.post("/echo", content=b'{"text": "a"}\n{"text": "b"}\n', headers=nd)
+    assert ok.status_code == 200
+    bad = await client.post("/echo", content=b'{"text": "a"}\n{"text": "b\\u0000"}\n', headers=nd)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["body", 1, "text"]
