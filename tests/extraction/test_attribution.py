@@ -197,11 +197,12 @@ def test_media_noun_resolves_to_outlet(extractor: Extractor) -> None:
     assert c["source"]["name"] and "Reuters" in c["source"]["name"]
 
 
-def test_his_sources_are_anonymous(extractor: Extractor) -> None:
+def test_his_sources_are_anonymous_via_their_owner(extractor: Extractor) -> None:
     text = ("Reuters reported that the summit had been postponed.\n\n"
             "Its sources noted that there are no plans for a new meeting.")
     c = find(claims(extractor, text), "no plans")
     assert c["source"]["kind"] == "anonymous"
+    assert c["via"] is not None and "Reuters" in (c["via"]["name"] or "")
 
 
 def test_nested_attribution_via(extractor: Extractor) -> None:
@@ -265,6 +266,8 @@ def test_sample_article_statements(extractor: Extractor, samples_dir: Path) -> N
         assert who in (c["source"]["name"] or "") or who in c["source"]["text"], (fragment, c["source"])
     ap = find(cs, "Kirill Dmitriev")
     assert ap["via"] is not None and "Associated Press" in ap["via"]["text"]
+    sources = find(cs, "no plans for a trilateral meeting")
+    assert sources["via"] is not None and sources["via"]["name"] == "Axios"
     axios = find(cs, "Trump's advisers are expected")
     assert axios["said_on"] is not None and axios["said_on"]["timex"] is not None
     assert not any("Polishchuk" in (c["source"] or {}).get("text", "") for c in cs)
