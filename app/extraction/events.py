@@ -306,10 +306,17 @@ def _place(tok: Token, type_: str, verb: Token | None, idx: _Index) -> str | Non
         cands += _pobjs(tok, ("to",))
         if tok.pos_ == "VERB":
             cands += _args(tok, ("dobj",))
+    if tok.pos_ == "VERB":  # "met Scholz in Paris": the parser often hangs it on the object
+        for obj in _args(tok, ("dobj",)):
+            cands += _pobjs(obj, ("in", "at"))
     if verb is not None:
         roles = event_governors().get(verb.lemma_.lower(), frozenset())
-        if verb is not tok:
-            cands += _pobjs(verb, ("in", "at"))
+        for v in _chain(verb):  # "scheduled to resume in Oslo", "expected to meet in Vienna"
+            if v is not tok:
+                cands += _pobjs(v, ("in", "at"))
+            for x in v.children:
+                if x.dep_ == "xcomp" and x is not tok:
+                    cands += _pobjs(x, ("in", "at"))
         if "dest" in roles:
             cands += _pobjs(verb, ("to",))
         if "place" in roles:
@@ -497,8 +504,8 @@ def annotate(ctx: Context) -> None:
             target = next((ev for ev in sorted(events, key=lambda e: -e.last_pos)
                            if _family(ev.type) == _family(m.type) and m.sent - ev.last_sent <= reach),
                           None)
-            if target is None and m.anaphor == "weak":
-                continue
+            if target is None and m.anaphor == "weak" and m.status is None:
+                continue  # "the talks" with nothing said about them: unknown referent
         else:
             target = next((ev for ev in sorted(events, key=lambda e: -e.last_pos)
                            if m.sent - ev.last_sent <= WINDOW and _joins(ev, m, idx.table)), None)
