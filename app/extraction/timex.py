@@ -262,6 +262,8 @@ class Resolver:
         self.last_date: tuple[str, str] | None = None  # (value, timex id) of the last dated timex
         self.last_year: int | None = None  # the last explicitly written year
         self.last_year_at = -1
+        self.last_year_id: str | None = None
+        self.year_from_text = False  # set by _infer_year when a year written nearby decided it
         self.last_quarter: str | None = None  # the last reported quarter ("1989-Q3")
         self.last_quarter_at = -1
         self.match_start = 0
@@ -465,6 +467,7 @@ def _infer_year(month: int, day: int | None, r: Resolver, at: int) -> int | None
         return dct.year
     explicit = r.year_in_sentence(at)
     if explicit is not None and not (tense == TENSE_FUTURE and explicit < dct.year):
+        r.year_from_text, r.anchor_id = True, r.last_year_id
         return explicit
     this = _safe_date(dct.year, month, dd)
     if this is None:
@@ -481,6 +484,11 @@ def _infer_year(month: int, day: int | None, r: Resolver, at: int) -> int | None
     return dct.year
 
 
+def _year_anchor(r: Resolver) -> str:
+    """'discourse' when the year came from a year written earlier in the sentence, else 'dct'."""
+    return "discourse" if r.year_from_text else "dct"
+
+
 def n_month_day(m: re.Match[str], r: Resolver) -> Resolved | str:
     month_text = m.group("month")
     if not _capitalised(month_text):
@@ -495,7 +503,7 @@ def n_month_day(m: re.Match[str], r: Resolver) -> Resolved | str:
     y = _infer_year(month, day, r, m.start())
     if y is None:
         return Resolved(None)
-    return Resolved(f"{y:04d}-{month:02d}-{day:02d}", "dct")
+    return Resolved(f"{y:04d}-{month:02d}-{day:02d}", _year_anchor(r))
 
 
 def n_month_year(m: re.Match[str], r: Resolver) -> Resolved | str:
@@ -517,7 +525,7 @@ def n_month(m: re.Match[str], r: Resolver) -> Resolved | str:
     y = _infer_year(month, None, r, m.start())
     if y is None:
         return Resolved(None)
-    return Resolved(f"{y:04d}-{month:02d}", "dct")
+    return Resolved(f"{y:04d}-{month:02d}", _year_anchor(r))
 
 
 def n_numeric(m: re.Match[str], r: Resolver) -> Resolved | str:
@@ -1215,14 +1223,14 @@ def annotate(ctx: Context) -> None:
     scratch = copy.copy(r)  # for the veto pass: shares the parse look-ups, not the discourse state
 
     def accept(c: _Cand) -> bool:
-        scratch.match_start = c.start
+        scratch.match_start, scratch.year_from_text = c.start, False
         return not isinstance(_normalise(c, scratch), str)
 
     out: list[Timex] = []
     taken_end = 0
     for c in find(text, accept):
         r.match_start = c.start
-        r.anchor_id = None
+        r.anchor_id, r.year_from_text = None, False
         res = _normalise(c, r)
         if isinstance(res, str):
             continue  # REJECT
@@ -1257,4 +1265,4 @@ def _remember(r: Resolver, value: str | None, tid: str, typ: str, rule: str, exp
     if rule in ("quarter", "rel_quarter") and re.fullmatch(r"\d{4}-Q\d", value):
         r.last_quarter, r.last_quarter_at = value, at
     if explicit_year:
-        r.last_year, r.last_year_at = int(value[:4]), at
+        r.last_year, r.last_year_at, r.last_year_id = int(value[:4]), at, tid

@@ -162,6 +162,14 @@ def test_year_inference_uses_tense(extractor: Extractor) -> None:
 
 
 @pytest.mark.model
+def test_year_written_earlier_in_the_sentence_wins(extractor: Extractor) -> None:
+    tx = _tx(extractor, "In 1996, the rebels seized the town on March 3 and held it until June.")
+    year, day, month = tx
+    assert (day["value"], day["anchor"]) == ("1996-03-03", year["id"])
+    assert (month["value"], month["anchor"]) == ("1996-06", year["id"])
+
+
+@pytest.mark.model
 def test_without_publication_date_only_absolute_values(extractor: Extractor) -> None:
     tx = _tx(extractor, "The pact of Dec. 19, 2025 was attacked yesterday; talks took two weeks.", None)
     by_text = {t["text"]: t for t in tx}
