@@ -452,9 +452,13 @@ def _month_num(s: str) -> int:
 
 
 def _infer_year(month: int, day: int | None, r: Resolver, at: int) -> int | None:
-    """Year of a month(-day) without one: from tense, and the DCT; None without a DCT."""
+    """Year of a month(-day) without one: a year written earlier in the sentence, else tense and DCT."""
+    explicit = r.year_in_sentence(at)
     if r.dct is None:
-        return None
+        if explicit is None or _safe_date(explicit, month, day or 1) is None:
+            return None
+        r.year_from_text, r.anchor_id = True, r.last_year_id
+        return explicit
     dct = r.dct
     tense = r.tense(at)
     dd = day or 1
@@ -465,7 +469,6 @@ def _infer_year(month: int, day: int | None, r: Resolver, at: int) -> int | None
     same = month == dct.month and day is None
     if same:
         return dct.year
-    explicit = r.year_in_sentence(at)
     if explicit is not None and not (tense == TENSE_FUTURE and explicit < dct.year):
         r.year_from_text, r.anchor_id = True, r.last_year_id
         return explicit

@@ -167,6 +167,8 @@ def test_year_written_earlier_in_the_sentence_wins(extractor: Extractor) -> None
     year, day, month = tx
     assert (day["value"], day["anchor"]) == ("1996-03-03", year["id"])
     assert (month["value"], month["anchor"]) == ("1996-06", year["id"])
+    undated = _tx(extractor, "In 1996, the rebels seized the town on March 3.", None)
+    assert undated[1]["value"] == "1996-03-03"  # absolute through the text, even without a DCT
 
 
 @pytest.mark.model
