@@ -184,8 +184,10 @@ class EntityTable:
         hit = self._by_key.get((type_, fold(name)))
         if hit is not None or type_ != "PERSON":
             return hit
+        # Compatible with every full name the entity goes by: "Bill Clinton" must not join
+        # "Hillary Clinton" through her alias "Clinton".
         exact = [e for e in self._by_surname.get(surname_key(name), [])
-                 if any(compatible(name, n) for n in (e.name, *e.aliases))]
+                 if all(compatible(name, n) for n in (e.name, *e.aliases))]
         if exact:
             return _most_recent(exact)
         variants = [e for e in self._by_translit.get(translit_key(name), [])

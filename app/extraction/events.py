@@ -27,6 +27,7 @@ status against a future one). Everything is indexed by token, so the stage is li
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
@@ -113,23 +114,38 @@ class _Index:
                 self.sent_of[k] = n
 
 
-def _trigger(tok: Token) -> tuple[str, str] | None:
-    """(type, label) when the token is an event trigger in this context."""
+def _trigger(tok: Token) -> tuple[str, str, set[str]] | None:
+    """(type, label, conditions left for after argument search) when the token is a trigger."""
     pos = "VERB" if tok.pos_ in ("VERB", "AUX") else tok.pos_
     hit = event_triggers().get((tok.lemma_.lower(), pos))
-    if hit is None:
+    if hit is None or (pos == "NOUN" and tok.dep_ in ("compound", "nmod")):
         return None
-    type_, cond, label = hit
-    if cond == "plural" and tok.tag_ not in ("NNS", "NNPS"):
-        return None
-    if cond.startswith("prep:") and not any(
-            c.dep_ in ("prep", "dative") and c.lower_ == cond[5:] for c in tok.children):
-        return None
-    if cond == "obj" and not any(c.dep_ in ("dobj", "dative") for c in tok.children):
-        return None
-    if cond.startswith("mod:") and not any(c.lemma_.lower() == cond[4:] for c in tok.children):
-        return None
-    return type_, label
+    type_, conds, label = hit
+    later: set[str] = set()
+    for cond in filter(None, conds.split(",")):
+        if cond in ("anchored", "placed"):
+            later.add(cond)
+        elif not _holds(tok, cond):
+            return None
+    return type_, label, later
+
+
+def _holds(tok: Token, cond: str) -> bool:
+    if cond == "plural":
+        return tok.tag_ in ("NNS", "NNPS")
+    if cond == "singular":
+        return tok.tag_ in ("NN", "NNP")
+    if cond.startswith("prep:"):
+        return any(c.dep_ in ("prep", "dative") and c.lower_ == cond[5:] for c in tok.children)
+    if cond == "obj":
+        return any(c.dep_ in ("dobj", "dative") for c in tok.children)
+    if cond.startswith("mod:"):
+        return any(c.lemma_.lower() == cond[4:] for c in tok.children)
+    if cond == "noprt":
+        return not any(c.dep_ == "prt" for c in tok.children)
+    if cond == "active":
+        return not any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children)
+    return True
 
 
 def _is_speech(tok: Token) -> bool:
@@ -302,8 +318,8 @@ def _participants(tok: Token, type_: str, verb: Token | None, idx: _Index) -> li
 
 def _place(tok: Token, type_: str, verb: Token | None, idx: _Index) -> str | None:
     cands: list[Token] = _pobjs(tok, ("in", "at"))
-    if type_ == "visit":
-        cands += _pobjs(tok, ("to",))
+    if type_ in ("visit", "attack"):
+        cands += _pobjs(tok, ("to",) if type_ == "visit" else ("on",))
         if tok.pos_ == "VERB":
             cands += _args(tok, ("dobj",))
     if tok.pos_ == "VERB":  # "met Scholz in Paris": the parser often hangs it on the object
@@ -338,7 +354,9 @@ def _timex_head(doc: Doc, t: Timex) -> Token | None:
     return head
 
 
-def _date(tok: Token, verb: Token | None, idx: _Index, trigger_tokens: set[int]) -> Timex | None:
+def _date(tok: Token, verb: Token | None, idx: _Index,
+          trigger_tokens: set[int]) -> tuple[Timex | None, bool]:
+    """The event's timex and whether it is attached to the trigger or its verbs."""
     cluster = {tok.i}
     for v in _chain(verb):
         cluster.add(v.i)
@@ -353,10 +371,10 @@ def _date(tok: Token, verb: Token | None, idx: _Index, trigger_tokens: set[int])
         if head is None:
             continue
         if head.i in cluster:
-            return t
+            return t, True
         if fallback is None and not _is_speech(head) and head.i not in trigger_tokens:
             fallback = t
-    return fallback
+    return fallback, False
 
 
 def _relative(tok: Token, idx: _Index) -> tuple[Timex, str, int] | None:
@@ -384,6 +402,14 @@ def _anaphor(tok: Token, has_args: bool) -> str:
     if "the" in dets and not has_args:
         return "weak"
     return ""
+
+
+def _latest(recent: dict[int, _Event], sent: int, reach: int) -> Iterator[_Event]:
+    """Events mentioned within `reach` sentences before `sent`, the most recent first."""
+    for ev in reversed(recent.values()):
+        if sent - ev.last_sent > reach:
+            return
+        yield ev
 
 
 def _family(type_: str) -> str:
@@ -473,25 +499,30 @@ def _summary(ev: _Event, table: EntityTable | None) -> str:
 def annotate(ctx: Context) -> None:
     """Stage 4: fill `ctx.events`."""
     doc, idx = ctx.doc, _Index(ctx)
-    found: list[tuple[Token, str, str]] = []
+    found: list[tuple[Token, str, str, set[str]]] = []
     for tok in doc:
         if tok.pos_ in ("NOUN", "VERB", "AUX"):
             hit = _trigger(tok)
             if hit is not None:
                 found.append((tok, *hit))
-    trigger_tokens = {t.i for t, _, _ in found}
+    trigger_tokens = {t.i for t, _, _, _ in found}
     mentions: list[_Mention] = []
-    for tok, type_, label in found:
+    for tok, type_, label, later in found:
         verb, nouns = _governor(tok)
         participants = _participants(tok, type_, verb, idx)
         place = _place(tok, type_, verb, idx)
-        date = _date(tok, verb, idx, trigger_tokens - {tok.i})
+        date, attached = _date(tok, verb, idx, trigger_tokens - {tok.i})
         status, negated = _status(tok, verb, nouns, date is not None and bool(date.value))
+        stated = status not in (None, "occurred", "ongoing")  # a cue word, not tense alone
+        if ("placed" in later and not (place or attached)) or (
+                "anchored" in later and not (place or attached or participants or stated)):
+            continue
         own_args = bool(participants or place or _pobjs(tok, ("in", "at")))
         mentions.append(_Mention(tok, type_, label, idx.sent_of[tok.i], participants, place, date,
                                  status, _anaphor(tok, own_args), negated,
                                  None if date is not None else _relative(tok, idx), verb))
     events: list[_Event] = []
+    recent: dict[int, _Event] = {}  # id -> event, least recently mentioned first
     by_token: dict[int, _Event] = {}
     for m in mentions:
         if m.negated:
@@ -501,14 +532,13 @@ def annotate(ctx: Context) -> None:
             target = by_token[m.tok.head.i]
         elif m.anaphor:
             reach = 5 if m.anaphor == "strong" else 3
-            target = next((ev for ev in sorted(events, key=lambda e: -e.last_pos)
-                           if _family(ev.type) == _family(m.type) and m.sent - ev.last_sent <= reach),
-                          None)
+            target = next((ev for ev in _latest(recent, m.sent, reach)
+                           if _family(ev.type) == _family(m.type)), None)
             if target is None and m.anaphor == "weak" and m.status is None:
                 continue  # "the talks" with nothing said about them: unknown referent
         else:
-            target = next((ev for ev in sorted(events, key=lambda e: -e.last_pos)
-                           if m.sent - ev.last_sent <= WINDOW and _joins(ev, m, idx.table)), None)
+            target = next((ev for ev in _latest(recent, m.sent, WINDOW)
+                           if _joins(ev, m, idx.table)), None)
         if target is None:
             target = _Event(type=m.type)
             events.append(target)
@@ -516,6 +546,8 @@ def annotate(ctx: Context) -> None:
         by_token[m.tok.i] = target
         target.last_sent = m.sent
         target.last_pos = m.tok.i
+        recent.pop(id(target), None)
+        recent[id(target)] = target
         target.relative = target.relative or m.relative
         for p in m.participants:
             if p not in target.participants:
