@@ -16,7 +16,8 @@ COMMANDS: tuple[str, ...] = ("extract", "migrate", "keys", "worker", "ingest", "
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsclaims", description=__doc__.split("\n")[0] if __doc__ else None)
+    summary = __doc__.split("\n")[0] if __doc__ else None
+    parser = argparse.ArgumentParser(prog="newsclaims", description=summary)
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         importlib.import_module(f"app.cli.{name}").register(sub)

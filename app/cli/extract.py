@@ -74,12 +74,12 @@ def _work(chunk: list[tuple[str, ArticleInput | str]]) -> list[dict[str, Any]]:
     good = [a for _, a in chunk if isinstance(a, ArticleInput)]
     try:
         results = iter(extract_batch(good))
-    except Exception as exc:  # one bad article must not lose the chunk: retry one by one
-        results = iter(_one_by_one(good, exc))
+    except Exception:  # one bad article must not lose the chunk: retry one by one
+        results = iter(_one_by_one(good))
     return [next(results) if isinstance(a, ArticleInput) else _error_doc(line, a) for line, a in chunk]
 
 
-def _one_by_one(items: list[ArticleInput], first: Exception) -> list[dict[str, Any]]:
+def _one_by_one(items: list[ArticleInput]) -> list[dict[str, Any]]:
     out = []
     for item in items:
         try:
@@ -93,7 +93,8 @@ def _one_by_one(items: list[ArticleInput], first: Exception) -> list[dict[str, A
 def run(args: argparse.Namespace) -> int:
     workers = args.workers or os.cpu_count() or 1
     with ExitStack() as stack:
-        src: IO[str] = sys.stdin if args.input == "-" else stack.enter_context(open(args.input, encoding="utf-8"))
+        src: IO[str] = (sys.stdin if args.input == "-"
+                        else stack.enter_context(open(args.input, encoding="utf-8")))
         dst: IO[str] = sys.stdout if args.output == "-" else stack.enter_context(
             open(args.output, "w", encoding="utf-8"))
         show = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
@@ -116,16 +117,17 @@ def run(args: argparse.Namespace) -> int:
                 progress.update(task, completed=done)
         dst.flush()
     if errors:
-        print(f"newsclaims extract: {errors} of {done} lines failed (see their 'error' fields)", file=sys.stderr)
+        print(f"newsclaims extract: {errors} of {done} lines failed (see their 'error' fields)",
+              file=sys.stderr)
     return 1 if errors else 0
 
 
 def _progress(stack: ExitStack) -> Any:
     from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    return stack.enter_context(Progress(SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(),
-                                        TimeElapsedColumn(), TextColumn("{task.speed} docs/s"),
-                                        console=_stderr_console(), transient=False))
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("{task.speed} docs/s"))
+    return stack.enter_context(Progress(*columns, console=_stderr_console(), transient=False))
 
 
 def _stderr_console() -> Any:
