@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Token
 
 from .entities import EntityTable
-from .lexicon import cue_types, demonyms, event_governors, event_status_cues, event_triggers
+from .lexicon import cue_types, demonyms, event_governors, event_status_cues, event_triggers, titles
 from .types import Context, DateRef, Entity, Event, EventStatus, Span, Timex
 
 PARTICIPANT_TYPES = {"PERSON", "ORG", "GPE", "NORP", "MEDIA"}
@@ -123,11 +123,21 @@ def _trigger(tok: Token) -> tuple[str, str, set[str]] | None:
     type_, conds, label = hit
     later: set[str] = set()
     for cond in filter(None, conds.split(",")):
-        if cond in ("anchored", "placed"):
+        if cond in ("anchored", "placed", "social"):
             later.add(cond)
         elif not _holds(tok, cond):
             return None
     return type_, label, later
+
+
+def _social(tok: Token, idx: _Index) -> bool:
+    """Objects of "meet" that are parties: a name, a pronoun, a title ("met the minister")."""
+    for obj in _args(tok, ("dobj",)):
+        ent = idx.ent[obj.i]
+        if not ((ent is not None and ent.type != "NORP") or obj.pos_ == "PRON"
+                or titles().get(obj.lemma_.lower()) or titles().get(obj.lower_)):
+            return False
+    return True
 
 
 def _holds(tok: Token, cond: str) -> bool:
@@ -319,7 +329,7 @@ def _participants(tok: Token, type_: str, verb: Token | None, idx: _Index) -> li
 def _place(tok: Token, type_: str, verb: Token | None, idx: _Index) -> str | None:
     cands: list[Token] = _pobjs(tok, ("in", "at"))
     if type_ in ("visit", "attack"):
-        cands += _pobjs(tok, ("to",) if type_ == "visit" else ("on",))
+        cands += _pobjs(tok, ("to",) if type_ == "visit" else ("on", "of"))
         if tok.pos_ == "VERB":
             cands += _args(tok, ("dobj",))
     if tok.pos_ == "VERB":  # "met Scholz in Paris": the parser often hangs it on the object
@@ -515,7 +525,8 @@ def annotate(ctx: Context) -> None:
         status, negated = _status(tok, verb, nouns, date is not None and bool(date.value))
         stated = status not in (None, "occurred", "ongoing")  # a cue word, not tense alone
         if ("placed" in later and not (place or attached)) or (
-                "anchored" in later and not (place or attached or participants or stated)):
+                "anchored" in later and not (place or attached or participants or stated)) or (
+                "social" in later and not _social(tok, idx)):
             continue
         own_args = bool(participants or place or _pobjs(tok, ("in", "at")))
         mentions.append(_Mention(tok, type_, label, idx.sent_of[tok.i], participants, place, date,
