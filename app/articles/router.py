@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from app.core.errors import PROBLEM_MEDIA_TYPE, Invalid, PayloadTooLarge, Problem, UnsupportedMediaType
-from app.core.pagination import Page, PageParams, page_params
+from app.core.pagination import Page, PageParams, id_path, page_params
 from app.core.settings import Settings
 from app.jobs.router import accept_async, prefers_async
 from app.jobs.schemas import JobOut
@@ -145,7 +145,9 @@ async def list_articles(
     summary="An article with its extraction",
     responses={404: _problem(404, "No such article")},
 )
-async def get_article(article_id: int, svc: ArticleService = Depends(service)) -> ArticleOut:
+async def get_article(
+    article_id: int = id_path("The article id."), svc: ArticleService = Depends(service)
+) -> ArticleOut:
     return await svc.get(article_id)
 
 
@@ -156,7 +158,9 @@ async def get_article(article_id: int, svc: ArticleService = Depends(service)) -
     summary="Delete an article and everything derived from it",
     responses={404: _problem(404, "No such article")},
 )
-async def delete_article(article_id: int, svc: ArticleService = Depends(service)) -> Response:
+async def delete_article(
+    article_id: int = id_path("The article id."), svc: ArticleService = Depends(service)
+) -> Response:
     await svc.delete(article_id)
     return Response(status_code=204)
 

@@ -10,7 +10,7 @@ from fastapi import Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import Database
-from app.core.pagination import DateRange, Page, PageParams
+from app.core.pagination import DateRange, Page, PageParams, id_query
 from app.entities import repository as entities_repo
 from app.entities.service import refs
 from app.events.dates import day_of
@@ -38,7 +38,7 @@ def claim_filters(
     entity: str | None = Query(None, max_length=300, description="An entity as speaker or as subject."),
     kind: ClaimKind | None = Query(None, description="direct, indirect or mixed."),
     q: str | None = Query(None, max_length=500, description="Full-text search over the claim content."),
-    article_id: int | None = Query(None, ge=1, description="Only claims of this article."),
+    article_id: int | None = id_query("Only claims of this article."),
 ) -> ClaimFilters:
     return ClaimFilters(speaker, about, entity, kind, q, article_id)
 
@@ -51,8 +51,13 @@ def _inside(mention: dict[str, Any], start: int, end: int) -> bool:
     return start <= int(mention["start"]) and int(mention["end"]) <= end
 
 
-async def store_document_claims(session: AsyncSession, article_id: int, published_on: date | None,
-                                doc: dict[str, Any], entity_ids: dict[str, int]) -> dict[str, int]:
+async def store_document_claims(
+    session: AsyncSession,
+    article_id: int,
+    published_on: date | None,
+    doc: dict[str, Any],
+    entity_ids: dict[str, int],
+) -> dict[str, int]:
     """Store the document's claims; adds `stored_id` to each, returns {document id: stored id}."""
     ids: dict[str, int] = {}
     for c in doc.get("claims") or []:
@@ -60,21 +65,38 @@ async def store_document_claims(session: AsyncSession, article_id: int, publishe
         source, via, said = c.get("source"), c.get("via"), c.get("said_on") or {}
         start, end = int(content.get("start", 0)), int(content.get("end", 0))
         speaker = entity_ids.get(str(_span(source, "entity")))
-        about = [entity_ids[str(e["id"])] for e in doc.get("entities") or [] if str(e.get("id")) in entity_ids
-                 and any(_inside(m, start, end) for m in e.get("mentions") or [])]
+        about = [
+            entity_ids[str(e["id"])]
+            for e in doc.get("entities") or []
+            if str(e.get("id")) in entity_ids and any(_inside(m, start, end) for m in e.get("mentions") or [])
+        ]
         said_value = said.get("value")
         said_day = day_of(said_value)
         row = {
-            "article_id": article_id, "local_id": str(c.get("id") or ""), "kind": str(c.get("kind") or ""),
-            "content_start": start, "content_end": end, "content_text": str(content.get("text") or ""),
-            "cue_start": _span(cue, "start"), "cue_end": _span(cue, "end"), "cue_text": _span(cue, "text"),
+            "article_id": article_id,
+            "local_id": str(c.get("id") or ""),
+            "kind": str(c.get("kind") or ""),
+            "content_start": start,
+            "content_end": end,
+            "content_text": str(content.get("text") or ""),
+            "cue_start": _span(cue, "start"),
+            "cue_end": _span(cue, "end"),
+            "cue_text": _span(cue, "text"),
             "cue_lemma": _span(cue, "lemma"),
-            "speaker_id": speaker, "source_start": _span(source, "start"), "source_end": _span(source, "end"),
-            "source_text": _span(source, "text"), "source_name": _span(source, "name"),
-            "source_kind": _span(source, "kind"), "source_role": _span(source, "role"),
-            "via_id": entity_ids.get(str(_span(via, "entity"))), "via_text": _span(via, "text"),
-            "via_name": _span(via, "name"), "via_kind": _span(via, "kind"),
-            "said_on_value": said_value, "said_on": said_day, "claim_date": said_day or published_on,
+            "speaker_id": speaker,
+            "source_start": _span(source, "start"),
+            "source_end": _span(source, "end"),
+            "source_text": _span(source, "text"),
+            "source_name": _span(source, "name"),
+            "source_kind": _span(source, "kind"),
+            "source_role": _span(source, "role"),
+            "via_id": entity_ids.get(str(_span(via, "entity"))),
+            "via_text": _span(via, "text"),
+            "via_name": _span(via, "name"),
+            "via_kind": _span(via, "kind"),
+            "said_on_value": said_value,
+            "said_on": said_day,
+            "claim_date": said_day or published_on,
             "confidence": float(c.get("confidence") or 0.0),
         }
         stored = await repo.insert(session, row, about)
@@ -96,22 +118,41 @@ async def describe(session: AsyncSession, claims: list[Claim]) -> list[ClaimOut]
     for c in claims:
         source = via = None
         if c.source_text is not None or c.speaker_id is not None:
-            source = Attribution(text=c.source_text, start=c.source_start, end=c.source_end,
-                                 name=c.source_name, kind=c.source_kind, role=c.source_role,
-                                 entity=ents.get(c.speaker_id) if c.speaker_id else None)
+            source = Attribution(
+                text=c.source_text,
+                start=c.source_start,
+                end=c.source_end,
+                name=c.source_name,
+                kind=c.source_kind,
+                role=c.source_role,
+                entity=ents.get(c.speaker_id) if c.speaker_id else None,
+            )
         if c.via_text is not None or c.via_id is not None:
-            via = Attribution(text=c.via_text, name=c.via_name, kind=c.via_kind,
-                              entity=ents.get(c.via_id) if c.via_id else None)
+            via = Attribution(
+                text=c.via_text,
+                name=c.via_name,
+                kind=c.via_kind,
+                entity=ents.get(c.via_id) if c.via_id else None,
+            )
         cue = None
         if c.cue_start is not None and c.cue_end is not None:
             cue = CueOut(start=c.cue_start, end=c.cue_end, text=c.cue_text or "", lemma=c.cue_lemma)
-        out.append(ClaimOut(
-            id=c.id, article_id=c.article_id, local_id=c.local_id, kind=c.kind,
-            content=TextSpan(start=c.content_start, end=c.content_end, text=c.content_text), cue=cue,
-            source=source, via=via,
-            said_on=SaidOn(value=c.said_on_value, date=c.said_on) if c.said_on_value else None,
-            claim_date=c.claim_date, confidence=c.confidence,
-            about=[ents[i] for i in about.get(c.id, []) if i in ents]))
+        out.append(
+            ClaimOut(
+                id=c.id,
+                article_id=c.article_id,
+                local_id=c.local_id,
+                kind=c.kind,
+                content=TextSpan(start=c.content_start, end=c.content_end, text=c.content_text),
+                cue=cue,
+                source=source,
+                via=via,
+                said_on=SaidOn(value=c.said_on_value, date=c.said_on) if c.said_on_value else None,
+                claim_date=c.claim_date,
+                confidence=c.confidence,
+                about=[ents[i] for i in about.get(c.id, []) if i in ents],
+            )
+        )
     return out
 
 
@@ -127,8 +168,14 @@ class ClaimService:
     async def list(self, f: ClaimFilters, dates: DateRange, page: PageParams) -> Page[ClaimOut]:
         async with self.db.session() as s:
             query = repo.ClaimQuery(
-                speaker=await resolve_ref(s, f.speaker), about=await resolve_ref(s, f.about),
-                entity=await resolve_ref(s, f.entity), kind=f.kind, start=dates.start, end=dates.end,
-                q=f.q, article_id=f.article_id)
+                speaker=await resolve_ref(s, f.speaker),
+                about=await resolve_ref(s, f.about),
+                entity=await resolve_ref(s, f.entity),
+                kind=f.kind,
+                start=dates.start,
+                end=dates.end,
+                q=f.q,
+                article_id=f.article_id,
+            )
             rows, nxt = await repo.list_claims(s, query, page)
             return Page(items=await describe(s, rows), next=nxt, limit=page.limit)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from fastapi import Query, Request
+from fastapi import Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, literal, or_, tuple_
 from sqlalchemy.sql.elements import ColumnElement
@@ -27,8 +27,30 @@ from .settings import Settings
 T = TypeVar("T")
 Row = TypeVar("Row")
 
+# ids are 32-bit integers in both databases; larger numbers cannot name a row (and would make
+# PostgreSQL reject the query), so they are refused at the edge
+ID_MAX = 2**31 - 1
+
+
+def _bounded_int(value: Any) -> int:
+    number = int(value)
+    if not -ID_MAX <= number <= ID_MAX:
+        raise ValueError("out of range")
+    return number
+
+
+def id_path(description: str) -> Any:
+    """A path parameter holding a stored id."""
+    return Path(ge=1, le=ID_MAX, description=description)
+
+
+def id_query(description: str) -> Any:
+    """An optional query parameter holding a stored id."""
+    return Query(None, ge=1, le=ID_MAX, description=description)
+
+
 _PARSE: dict[str, Callable[[Any], Any]] = {
-    "int": int,
+    "int": _bounded_int,
     "str": str,
     "float": float,
     "date": date.fromisoformat,
@@ -68,8 +90,9 @@ def page_params(
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
-    raw = json.dumps([v.isoformat() if isinstance(v, date | datetime) else v for v in values],
-                     separators=(",", ":"))
+    raw = json.dumps(
+        [v.isoformat() if isinstance(v, date | datetime) else v for v in values], separators=(",", ":")
+    )
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -81,9 +104,17 @@ def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
             raise ValueError("wrong shape")
         return [_PARSE[k.kind](v) for k, v in zip(keys, values, strict=True)]
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidCursor("The cursor is not one this endpoint issued; start again without it.",
-                            errors=[{"loc": ["query", "cursor"], "field": "cursor",
-                                     "message": "invalid cursor", "type": "value_error"}]) from exc
+        raise InvalidCursor(
+            "The cursor is not one this endpoint issued; start again without it.",
+            errors=[
+                {
+                    "loc": ["query", "cursor"],
+                    "field": "cursor",
+                    "message": "invalid cursor",
+                    "type": "value_error",
+                }
+            ],
+        ) from exc
 
 
 def after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.articles.models import Article
 from app.claims.models import Claim, ClaimEntity
 from app.core.database import insert_ignore
-from app.core.pagination import PageParams, SortKey, page_of, paginate_query
+from app.core.pagination import ID_MAX, PageParams, SortKey, page_of, paginate_query
 from app.events.models import Event, EventParticipant
 from app.extraction.names import compatible, fold, surname_key
 
@@ -122,7 +122,7 @@ async def ids_for_ref(session: AsyncSession, ref: str) -> list[int]:
     """Entity ids a filter value names: a numeric id, or a name matched on any stored alias."""
     ref = ref.strip()
     if ref.isdigit():
-        return [int(ref)]
+        return [int(ref)] if int(ref) <= ID_MAX else []
     norm = fold(ref)
     if not norm:
         return []

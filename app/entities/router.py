@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.claims.schemas import ClaimOut
 from app.claims.service import ClaimFilters, ClaimService, claim_filters
 from app.core.errors import PROBLEM_MEDIA_TYPE, Problem
-from app.core.pagination import DateRange, Page, PageParams, date_range, page_params
+from app.core.pagination import DateRange, Page, PageParams, date_range, id_path, page_params
 from app.core.streaming import NDJSON_RESPONSE, ndjson_response, wants_ndjson
 from app.events.schemas import EventOut
 from app.events.service import EventFilters, EventService, event_filters
@@ -28,8 +28,12 @@ def service(request: Request) -> EntityService:
     return EntityService(request.app.state.db)
 
 
-@router.get("/entities", response_model=Page[EntityOut], summary="Search entities by name or alias",
-            responses=NDJSON_RESPONSE)
+@router.get(
+    "/entities",
+    response_model=Page[EntityOut],
+    summary="Search entities by name or alias",
+    responses=NDJSON_RESPONSE,
+)
 async def list_entities(
     request: Request,
     q: str | None = Query(None, max_length=300, description="Prefix of any word of any name or alias."),
@@ -48,7 +52,9 @@ async def list_entities(
     responses=NOT_FOUND,
     summary="An entity: names, roles, counts, first and last seen",
 )
-async def get_entity(entity_id: int, svc: EntityService = Depends(service)) -> EntityOut:
+async def get_entity(
+    entity_id: int = id_path("The entity id."), svc: EntityService = Depends(service)
+) -> EntityOut:
     return await svc.get(entity_id)
 
 
@@ -60,7 +66,7 @@ async def get_entity(entity_id: int, svc: EntityService = Depends(service)) -> E
 )
 async def entity_claims(
     request: Request,
-    entity_id: int,
+    entity_id: int = id_path("The entity id."),
     role: Literal["speaker", "about", "any"] = Query(
         "any", description="The entity as speaker, subject, or either."
     ),
@@ -87,7 +93,7 @@ async def entity_claims(
 )
 async def entity_events(
     request: Request,
-    entity_id: int,
+    entity_id: int = id_path("The entity id."),
     filters: EventFilters = Depends(event_filters),
     dates: DateRange = Depends(date_range),
     page: PageParams = Depends(page_params),

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.claims.schemas import TextSpan
 from app.claims.service import resolve_ref
 from app.core.database import Database
-from app.core.pagination import DateRange, Page, PageParams
+from app.core.pagination import DateRange, Page, PageParams, id_query
 from app.entities.service import refs
 
 from . import repository as repo
@@ -34,7 +34,7 @@ def event_filters(
     place: str | None = Query(None, max_length=300, description="The place: entity id or name."),
     type: str | None = Query(None, max_length=32, description="Event type, e.g. meeting."),
     status: str | None = Query(None, max_length=16, description="occurred, scheduled, planned, ..."),
-    article_id: int | None = Query(None, ge=1, description="Only events reported by this article."),
+    article_id: int | None = id_query("Only events reported by this article."),
 ) -> EventFilters:
     return EventFilters(entity, place, type, status, article_id)
 

@@ -119,3 +119,29 @@ async def test_invalid_cursor_is_400(client: httpx.AsyncClient, path: str) -> No
     for cursor in ("not-a-cursor", "W10", "WyJ4Il0"):
         problem = assert_problem(await client.get(path, params={"cursor": cursor}), 400)
         assert fields(problem) == {"cursor"}
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/v1/articles/99999999999", "article_id"),
+        ("/v1/articles/0", "article_id"),
+        ("/v1/entities/99999999999", "entity_id"),
+        ("/v1/entities/99999999999/claims", "entity_id"),
+        ("/v1/claims?article_id=99999999999", "article_id"),
+        ("/v1/events?article_id=-1", "article_id"),
+    ],
+)
+async def test_ids_outside_the_id_range_are_422_not_server_errors(
+    client: httpx.AsyncClient, path: str, field: str
+) -> None:
+    assert field in fields(assert_problem(await client.get(path), 422))
+
+
+async def test_huge_numbers_in_filters_and_cursors_never_reach_the_database(
+    client: httpx.AsyncClient,
+) -> None:
+    r = await client.get("/v1/claims", params={"speaker": "99999999999999999999"})
+    assert r.status_code == 200 and r.json()["items"] == []
+    cursor = "WzEwMDAwMDAwMDAwMDAwXQ"  # [10000000000000]
+    assert_problem(await client.get("/v1/entities", params={"cursor": cursor}), 400)
