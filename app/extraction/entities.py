@@ -369,6 +369,33 @@ def _retype(doc: Doc, cands: list[_Cand]) -> None:
             c.label = "PERSON"
 
 
+_PARTICLES = {"de", "van", "von", "der", "den", "da", "di", "del", "della", "la", "le", "al", "bin",
+              "ibn", "el", "ter", "du", "dos", "das"}
+
+
+def _strip_person_prefix(doc: Doc, text: str, cands: list[_Cand]) -> None:
+    """Drop words NER glued before a name: headline words ("Injecting Clinton"), articles
+    ("a Mitt Romney") and a prefix before a full name seen elsewhere ("New Mitt Romney")."""
+    full = {text[c.start:c.end] for c in cands if c.label == "PERSON" and " " in text[c.start:c.end]}
+    for c in cands:
+        if c.label != "PERSON":
+            continue
+        span = doc.char_span(c.start, c.end, alignment_mode="expand")
+        if span is None or len(span) < 2:
+            continue
+        toks = list(span)
+        k = 0
+        while k < len(toks) - 1 and toks[k].lower_ not in _PARTICLES and (
+                toks[k].pos_ != "PROPN" or toks[k].is_lower):
+            k += 1
+        for j in range(k + 1, len(toks) - 1):
+            if text[toks[j].idx:c.end] in full:
+                k = j
+                break
+        if k:
+            c.start = toks[k].idx
+
+
 def _looks_personal(name: str) -> bool:
     words = name.split()
     return 1 <= len(words) <= 3 and all(_NAME_WORD.match(w) for w in words) and not any(
@@ -501,7 +528,8 @@ def _roles(doc: Doc, table: EntityTable) -> None:
                 sub = [t for t in child.subtree]
                 a3 = sub[0].i
                 b3 = sub[-1].i + 1
-                cut = next((t.i for t in doc[a3:b3] if t.text in ",;()[]" or "\n" in t.whitespace_), b3)
+                cut = next((t.i for t in doc[a3:b3] if t.text in ",;()[]" or "\n" in t.whitespace_
+                            or t.lower_ in ("who", "which", "that", "whose")), b3)
                 while a3 < cut and doc[a3].pos_ == "DET":
                     a3 += 1
                 if 0 < cut - a3 <= 14:
@@ -572,6 +600,7 @@ def annotate(ctx: Context) -> None:
     surnames = {surname_key(text[c.start:c.end]) for c in cands}
     cands += _titled_candidates(doc, covered, surnames)
     _retype(doc, cands)
+    _strip_person_prefix(doc, text, cands)
     for c in sorted(cands, key=lambda c: c.start):
         table.add_mention(text[c.start:c.end], c.label, c.start, c.end)
     _propagate(doc, table)
