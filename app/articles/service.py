@@ -71,16 +71,26 @@ def article_filters(
     return ArticleFilters(source, published_from, published_to, q, state)
 
 
-async def clear_derived(session: AsyncSession, article_id: int) -> None:
-    """Remove everything extracted from an article (its mentions, claims and event reports),
-    then the events and entities nothing refers to any more."""
+async def _detach(session: AsyncSession, article_id: int) -> tuple[set[int], set[int]]:
+    """Remove an article's mentions, claims and event reports; return the events and entities
+    they referred to (which may now be orphans)."""
     entities = await entities_repo.touched_by_article(session, article_id)
     events, places = await events_repo.of_article(session, article_id)
     await events_repo.delete_reports(session, article_id)
     await claims_repo.delete_for_article(session, article_id)
     await entities_repo.delete_mentions(session, article_id)
+    return events, entities | places
+
+
+async def _prune(session: AsyncSession, events: set[int], entities: set[int]) -> None:
+    """Remove those of these events and entities nothing refers to any more."""
     await events_repo.delete_orphans(session, events)
-    await entities_repo.delete_orphans(session, entities | places)
+    await entities_repo.delete_orphans(session, entities)
+
+
+async def clear_derived(session: AsyncSession, article_id: int) -> None:
+    """Remove everything extracted from an article, and the events and entities left orphaned."""
+    await _prune(session, *await _detach(session, article_id))
 
 
 async def store_result(
@@ -91,11 +101,16 @@ async def store_result(
     version: str = EXTRACTOR_VERSION,
 ) -> None:
     """Replace an article's derived rows with those of `doc` (a contract document), atomically
-    within the caller's transaction; `doc` gains the stored ids and is kept on the article."""
-    await clear_derived(session, article_id)
+    within the caller's transaction; `doc` gains the stored ids and is kept on the article.
+
+    Orphans are pruned only after the new rows are in, so re-extracting an article keeps the
+    ids of the entities it still mentions.
+    """
+    events, entities = await _detach(session, article_id)
     entity_ids = await store_document_entities(session, article_id, doc.get("entities") or [])
     claim_ids = await store_document_claims(session, article_id, published_on, doc, entity_ids)
     await store_document_events(session, article_id, doc, entity_ids, claim_ids)
+    await _prune(session, events, entities)
     await repo.mark_done(session, article_id, doc, version)
 
 

@@ -6,6 +6,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+
+from app.articles.service import ArticleService
 
 from .docs import Doc, uniq
 
@@ -158,3 +161,31 @@ async def test_deleting_an_article_removes_orphan_entities_only(
     assert (await client.get(f"/v1/entities/{ids[lonely]}")).status_code == 404
     kept = (await client.get(f"/v1/entities/{ids[shared]}")).json()
     assert kept["mention_count"] == 1 and kept["article_count"] == 1
+
+
+async def test_re_extracting_an_article_replaces_its_rows_and_keeps_entity_ids(
+    client: httpx.AsyncClient, store: Store, app: FastAPI
+) -> None:
+    person, other = f"Ruth {uniq()}", f"Saul {uniq()}"
+
+    def doc(with_other: bool) -> dict[str, Any]:
+        d = Doc(f"{person} said the plan works. {other} agreed.", "2025-03-03")
+        e = d.entity(person)
+        if with_other:
+            d.entity(other)
+        d.claim("the plan works", speaker=e)
+        return d.build()
+
+    aid = await store(doc(with_other=True), published_at="2025-03-03")
+    before = await stored_ids(client, aid)
+    svc = ArticleService(app.state.db, app.state.pool, app.state.settings)
+    again = doc(with_other=False)
+    again.pop("_text")
+    await svc.save_result(aid, again)  # what a reprocess does
+    after = await stored_ids(client, aid)
+    assert after == {person: before[person]}
+    assert (await client.get(f"/v1/entities/{before[other]}")).status_code == 404
+    claims = (await client.get("/v1/claims", params={"article_id": aid})).json()["items"]
+    assert len(claims) == 1 and claims[0]["source"]["entity"]["id"] == before[person]
+    ent = (await client.get(f"/v1/entities/{before[person]}")).json()
+    assert ent["mention_count"] == 1 and ent["claim_count"] == 1
