@@ -195,6 +195,14 @@ def start_embedded(app: Any) -> Embedded:
     cfg: JobSettings = getattr(app.state, "job_settings", None) or JobSettings()
     db: Database = app.state.db
     run_here = cfg.queue_worker == "on" or (cfg.queue_worker == "auto" and db.dialect == "sqlite")
-    worker = QueueWorker(db, app.state.pool.extract, cfg, owner=f"api-{worker_id()}") if run_here else None
+    pool = app.state.pool
+
+    async def extract(items: list[ArticleInput]) -> list[dict[str, Any]]:
+        """The batch split over the pool's processes, so every core works on it."""
+        size = -(-len(items) // max(1, pool.workers))
+        parts = await asyncio.gather(*(pool.extract(items[i:i + size]) for i in range(0, len(items), size)))
+        return [doc for part in parts for doc in part]
+
+    worker = QueueWorker(db, extract, cfg, owner=f"api-{worker_id()}") if run_here else None
     app.state.jobs = Embedded(worker)
     return app.state.jobs

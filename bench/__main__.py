@@ -1,0 +1,248 @@
+"""`make bench` = `python -m bench --shared ../shared`: the five throughput/latency/memory figures,
+side by side on the same PolNeAR dev texts, each as a ratio to bare spaCy parsing where that
+makes sense. Figures are printed (and never asserted); record them in bench/RESULTS.md.
+
+1. bare `en_core_web_sm` `nlp.pipe` parsing (one process);
+2. the extraction library (`newsclaims extract`'s pool), 1 worker and all cores;
+3. end to end through HTTP (real uvicorn, concurrent clients) into SQLite and PostgreSQL,
+   synchronous and asynchronous ingestion;
+4. query latency p50/p99 under 32 concurrent clients on a seeded database (`--scale 1` =
+   1,000,000 claims / 200,000 articles / 50,000 entities), with EXPLAIN;
+5. peak RSS per extraction worker process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from . import extraction_speed, http_ingest, queries, seed
+from .common import migrate, polnear_texts, server
+
+DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+TARGETS = {"per_core": 0.9, "two_workers": 1.8, "http_pg": 0.8, "p99_ms": 20.0, "rss_mb": 500.0}
+
+
+def _pg(base: str, sql: str) -> None:
+    u = make_url(base)
+
+    async def go() -> None:
+        conn = await asyncpg.connect(
+            host=u.host or "127.0.0.1",
+            port=u.port or 5432,
+            user=u.username,
+            password=u.password,
+            database=u.database or "postgres",
+        )
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(go())
+
+
+def _pg_db(base: str, name: str, *, fresh: bool) -> tuple[str, bool]:
+    """(URL of database `name`, whether it was created now)."""
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    if fresh:
+        _pg(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        _pg(base, f'CREATE DATABASE "{name}"')
+        return url, True
+    except asyncpg.DuplicateDatabaseError:
+        return url, False
+
+
+def _pg_available(base: str) -> bool:
+    try:
+        _pg(base, "SELECT 1")
+        return True
+    except (OSError, asyncpg.PostgresError):
+        return False
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            mem = int(fh.readline().split()[1]) / 1024 / 1024
+    except OSError:
+        mem = float("nan")
+    load = os.getloadavg()[0]
+    return (
+        f"{platform.node()}: {os.cpu_count()} cores ({cpu}), {mem:.0f} GB RAM, Python "
+        f"{platform.python_version()}, load average at start {load:.1f}"
+    )
+
+
+def line(label: str, value: float, unit: str, ratio: float | None = None, target: str = "") -> None:
+    r = f"{ratio:5.2f}x of (1)" if ratio is not None else " " * 13
+    print(f"  {label:<52} {value:9.2f} {unit:<8} {r}  {target}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--shared", type=Path, default=Path("../shared"))
+    ap.add_argument("--docs", type=int, default=0, help="PolNeAR dev texts to use (0: all)")
+    ap.add_argument("--rounds", type=int, default=1, help="repeat the texts this many times")
+    ap.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="'all cores' (default: cpu count)"
+    )
+    ap.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients for ingestion")
+    ap.add_argument("--batch", type=int, default=50, help="articles per asynchronous batch request")
+    ap.add_argument("--scale", type=float, default=0.1, help="query database size: 1 = 1M claims")
+    ap.add_argument("--query-clients", type=int, default=32)
+    ap.add_argument("--query-seconds", type=float, default=10.0)
+    ap.add_argument(
+        "--pg",
+        default=os.environ.get("NEWSCLAIMS_BENCH_PG", DEFAULT_PG),
+        help="PostgreSQL server (an admin URL); benchmark databases are created on it",
+    )
+    ap.add_argument("--only", default="1,2,3,4,5", help="comma-separated figure numbers to run")
+    ap.add_argument("--reseed", action="store_true", help="rebuild the query database even if present")
+    args = ap.parse_args(argv)
+    only = {int(x) for x in args.only.split(",") if x.strip()}
+    shared = args.shared.resolve()
+    if not (shared / "data" / "polnear").is_dir():
+        print(f"bench: PolNeAR not found under {shared}", file=sys.stderr)
+        return 2
+    texts = polnear_texts(shared)
+    texts = (texts[: args.docs] if args.docs else texts) * args.rounds
+    pg = _pg_available(args.pg)
+    tmp = http_ingest.tmpdir()
+    print(f"newsclaims bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {machine()}")
+    print(f"targets: p99 <= {TARGETS['p99_ms']:.0f} ms at 32 clients; RSS <= {TARGETS['rss_mb']:.0f} MB")
+    print(
+        f"{len(texts)} PolNeAR dev texts (avg {sum(map(len, texts)) / len(texts):.0f} chars); "
+        f"'all cores' = {args.workers} workers; PostgreSQL {'at ' + args.pg if pg else 'not reachable'}"
+    )
+
+    bare = float("nan")
+    if only & {1, 2, 3}:
+        print("(1) bare en_core_web_sm nlp.pipe, one process")
+        bare = extraction_speed.bare_parse(texts)
+        line("bare parse", bare, "docs/s", 1.0)
+    if 2 in only:
+        print("(2) extraction library (newsclaims extract's worker pool)")
+        one = extraction_speed.extraction(texts, 1)
+        line("1 worker", one, "docs/s", one / bare, f"target >= {TARGETS['per_core']}x per core")
+        many = extraction_speed.extraction(texts, args.workers)
+        line(
+            f"{args.workers} workers (all cores)",
+            many,
+            "docs/s",
+            many / bare,
+            f"target >= {TARGETS['two_workers']}x with two",
+        )
+    rss: list[tuple[str, float]] = []
+    if 3 in only or 5 in only:
+        print(
+            f"(3) end to end through HTTP (uvicorn, {args.clients} clients sync, "
+            f"batches of {args.batch} async)"
+        )
+        backends = [("sqlite", f"sqlite+aiosqlite:///{tmp / 'ingest.db'}")]
+        created: list[str] = []
+        if pg:
+            name = f"newsclaims_bench_ingest_{uuid.uuid4().hex[:6]}"
+            url, _ = _pg_db(args.pg, name, fresh=True)
+            backends.append(("postgresql", url))
+            created.append(name)
+        try:
+            for backend, url in backends:
+                fig = http_ingest.run(
+                    backend, url, texts, workers=args.workers, clients=args.clients, batch=args.batch, tmp=tmp
+                )
+                target = f"target >= {TARGETS['http_pg']}x" if backend == "postgresql" else ""
+                line(
+                    f"{backend}: synchronous POST /v1/articles",
+                    fig.sync_docs_s,
+                    "docs/s",
+                    fig.sync_docs_s / bare,
+                    target,
+                )
+                line(
+                    f"{backend}: asynchronous batches, until all extracted",
+                    fig.async_docs_s,
+                    "docs/s",
+                    fig.async_docs_s / bare,
+                    target,
+                )
+                for note in fig.notes:
+                    print(f"    {note}")
+                rss += fig.worker_rss_mb
+        finally:
+            for name in created:
+                _pg(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if 5 in only:
+        print("(5) peak RSS per extraction worker process (VmHWM)")
+        for label, mb in rss:
+            line(label, mb, "MB", None, f"target <= {TARGETS['rss_mb']:.0f} MB")
+    if 4 in only:
+        sc = seed.Scale.of(args.scale)
+        print(
+            f"(4) query latency, {args.query_clients} clients x {args.query_seconds:.0f}s per query; scale "
+            f"{args.scale}: {sc.articles * sc.claims_per_article:,} claims / {sc.articles:,} articles / "
+            f"{sc.entities:,} entities / {sc.events:,} events"
+        )
+        tag = str(args.scale).replace(".", "_")
+        dbs = [
+            ("sqlite", f"sqlite+aiosqlite:///{Path(tempfile_dir()) / f'newsclaims-bench-s{tag}.db'}", None)
+        ]
+        if pg:
+            dbs.append(("postgresql", *_pg_db(args.pg, f"newsclaims_bench_s{tag}", fresh=args.reseed)))
+        for backend, url, created_now in dbs:
+            path = make_url(url).database or ""
+            fresh = created_now if backend == "postgresql" else (args.reseed or not Path(path).exists())
+            if backend == "sqlite" and fresh and Path(path).exists():
+                Path(path).unlink()
+            if fresh:
+                migrate(url)
+                t = time.perf_counter()
+                seed.seed(url, args.scale)
+                print(f"  {backend}: seeded in {time.perf_counter() - t:.0f}s")
+            hot = queries.hot_people(url)
+            with server(
+                url,
+                tmp / f"{backend}-queries.log",
+                NEWSCLAIMS_EXTRACTION_WORKERS="1",
+                NEWSCLAIMS_QUEUE_WORKER="off",
+                NEWSCLAIMS_DATABASE_POOL_SIZE="16",
+            ) as (base, _p):
+                for kind in ("events", "claims_speaker", "claims_q"):
+                    for clients in (1, args.query_clients):  # 1 client: the service time alone
+                        lat = asyncio.run(queries.load(base, kind, hot, clients, args.query_seconds))
+                        print(
+                            f"  {backend:<10} {kind:<15} {clients:>2} clients  p50 {lat.p50_ms:7.1f} ms  "
+                            f"p99 {lat.p99_ms:7.1f} ms  {lat.rps:6.0f} req/s  ({lat.n} requests, "
+                            f"{lat.errors} errors)",
+                            flush=True,
+                        )
+            for kind, plan in queries.explain(url, hot[0]).items():
+                print(f"  {backend} EXPLAIN {kind}: {'; '.join(queries.indexes_in(plan)) or plan[:3]}")
+    return 0
+
+
+def tempfile_dir() -> str:
+    import tempfile
+
+    return tempfile.gettempdir()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

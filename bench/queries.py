@@ -1,0 +1,163 @@
+"""(4) query latency at scale: `GET /v1/events?entity=&from=&to=`, `GET /v1/claims?speaker=` and
+full-text `GET /v1/claims?q=` on a seeded database (bench/seed.py), through a real uvicorn,
+under concurrent clients (an httpx load script); p50/p99 per query, and the plans (EXPLAIN) of the
+queries the repositories actually send, to show which indexes they use."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import event, text
+
+from app.core.database import Database
+from app.core.pagination import DateRange, PageParams
+
+from .common import percentile
+from .seed import DAYS, START, WORDS
+
+
+@dataclass
+class Latency:
+    name: str
+    n: int
+    errors: int
+    p50_ms: float
+    p99_ms: float
+    rps: float
+
+
+@dataclass
+class QueryFigures:
+    backend: str
+    scale: float
+    latencies: list[Latency] = field(default_factory=list)
+    plans: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _window(rng: random.Random) -> tuple[str, str]:
+    start = START + timedelta(days=rng.randrange(DAYS - 60))
+    return start.isoformat(), (start + timedelta(days=60)).isoformat()
+
+
+def requests_for(kind: str, rng: random.Random, hot: list[int]) -> tuple[str, dict[str, Any]]:
+    if kind == "events":
+        frm, to = _window(rng)
+        return "/v1/events", {"entity": str(rng.choice(hot)), "from": frm, "to": to}
+    if kind == "claims_speaker":
+        return "/v1/claims", {"speaker": str(rng.choice(hot))}
+    return "/v1/claims", {"q": rng.choice(WORDS)}
+
+
+async def load(url: str, kind: str, hot: list[int], clients: int, seconds: float) -> Latency:
+    rng = random.Random(kind)
+    times: list[float] = []
+    errors = 0
+    stop_at = time.perf_counter() + seconds
+
+    async def client(c: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.perf_counter() < stop_at:
+            path, params = requests_for(kind, rng, hot)
+            t = time.perf_counter()
+            r = await c.get(path, params=params)
+            times.append(time.perf_counter() - t)
+            errors += r.status_code != 200
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as c:
+        for _ in range(3):  # warm the connection pool and caches
+            await c.get(*requests_for(kind, rng, hot)[:1], params=requests_for(kind, rng, hot)[1])
+        t0 = time.perf_counter()
+        await asyncio.gather(*(client(c) for _ in range(clients)))
+        wall = time.perf_counter() - t0
+    ms = [x * 1000 for x in times]
+    return Latency(kind, len(ms), errors, percentile(ms, 50), percentile(ms, 99), len(ms) / wall)
+
+
+def hot_people(db_url: str, n: int = 200) -> list[int]:
+    """The seeded people with the most claims (the skewed head: the expensive filter values)."""
+
+    async def go() -> list[int]:
+        db = Database(db_url, pool_size=1)
+        try:
+            async with db.engine.connect() as conn:
+                rows = await conn.execute(
+                    text("SELECT speaker_id FROM claims WHERE speaker_id IS NOT NULL GROUP BY speaker_id "
+                         "ORDER BY count(*) DESC LIMIT :n"), {"n": n})
+                return [int(r[0]) for r in rows]
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+_INDEX = re.compile(
+    r"(?:USING (?:COVERING )?INDEX|Index (?:Only )?Scan(?: Backward)? using|Bitmap Index Scan on|"
+    r"Bitmap Heap Scan on|SEARCH|SCAN|Seq Scan on|VIRTUAL TABLE INDEX)\s*\S*"
+)
+
+
+def explain(db_url: str, hot: int) -> dict[str, list[str]]:
+    """EXPLAIN of the statements the list services send for each benchmarked query."""
+    from app.claims.service import ClaimFilters, ClaimService
+    from app.events.service import EventFilters, EventService
+
+    async def go() -> dict[str, list[str]]:
+        db = Database(db_url, pool_size=1)
+        seen: list[tuple[str, Any]] = []
+
+        def capture(_conn: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+            seen.append((statement, parameters))
+
+        event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+        frm = START + timedelta(days=DAYS // 2)
+        calls = {
+            "events": lambda: EventService(db).list(
+                EventFilters(entity=str(hot)), DateRange(frm, frm + timedelta(60)), PageParams(20, None)
+            ),
+            "claims_speaker": lambda: ClaimService(db).list(
+                ClaimFilters(speaker=str(hot)), DateRange(None, None), PageParams(20, None)
+            ),
+            "claims_q": lambda: ClaimService(db).list(
+                ClaimFilters(q="ceasefire"), DateRange(None, None), PageParams(20, None)
+            ),
+        }
+        plans: dict[str, list[str]] = {}
+        try:
+            for name, call in calls.items():
+                seen.clear()
+                await call()
+                table = "events" if name == "events" else "claims"
+                stmt, params = next(
+                    s for s in seen if re.search(rf"FROM {table}\b", s[0]) and "LIMIT" in s[0]
+                )
+                prefix = "EXPLAIN QUERY PLAN " if db.dialect == "sqlite" else "EXPLAIN "
+                event.remove(db.engine.sync_engine, "before_cursor_execute", capture)
+                async with db.engine.connect() as conn:
+                    rows = (await conn.exec_driver_sql(prefix + stmt, params)).all()
+                event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+                lines = [str(r[-1]) for r in rows]
+                plans[name] = lines
+        finally:
+            await db.dispose()
+        return plans
+
+    return asyncio.run(go())
+
+
+def indexes_in(plan: list[str]) -> list[str]:
+    found = []
+    for line in plan:
+        for m in _INDEX.finditer(line):
+            found.append(m.group(0).strip())
+    return found
+
+
+__all__ = ["Latency", "QueryFigures", "date", "explain", "hot_people", "indexes_in", "load"]
