@@ -32,7 +32,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from .database import Database
 from .errors import problem
 from .idempotency import IdempotencyMiddleware
-from .limits import Limits, RequestLimitsMiddleware
+from .limits import ExtractionTimeout, Limits, RequestLimitsMiddleware
 from .logging import RequestContextMiddleware, configure_logging
 from .metrics import MetricsMiddleware, extraction_failed, metrics_endpoint, observe_extraction, register_pool
 from .security import AuthMiddleware, Principal
@@ -63,6 +63,7 @@ def install_production(app: FastAPI, settings: Settings) -> None:
         app.add_exception_handler(exc_type, _unavailable)
     app.add_exception_handler(sa_exc.DBAPIError, _dbapi_error)
     app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(ExtractionTimeout, _extraction_timeout)
 
     if settings.metrics_enabled:
         app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
@@ -136,6 +137,12 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database unavailable: %s", type(exc).__name__)
     return problem(request.scope, 503, slug="unavailable", title="Service Unavailable",
                    detail="The database is unavailable; retry shortly.", headers={"Retry-After": "2"})
+
+
+async def _extraction_timeout(request: Request, exc: Exception) -> JSONResponse:
+    """A text that takes longer than `extraction_timeout_s` (the worker stopped it and is free)."""
+    return problem(request.scope, 422, slug="extraction-timeout", title="Extraction Timeout",
+                   detail=f"{exc}; the text is too long or too unusual to extract in time.")
 
 
 async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
