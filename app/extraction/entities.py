@@ -552,8 +552,11 @@ def _role_mentions(doc: Doc, table: EntityTable) -> None:
                 index.setdefault(fold(role), set()).add(ent.id)
     if not index:
         return
+    owned = _owned_roles(table)
     for chunk in doc.noun_chunks:
         toks = list(chunk)
+        if toks and owned:
+            _possessive_role_mention(doc, table, toks, owned)
         if not toks or toks[0].lower_ not in ("the", "this", "that"):
             continue
         s, e = toks[1].idx if len(toks) > 1 else chunk.end_char, chunk.end_char
@@ -569,6 +572,49 @@ def _role_mentions(doc: Doc, table: EntityTable) -> None:
                 continue  # the role written next to the name itself (title or apposition)
             if target is not None:
                 table.attach(target, s, e)
+
+
+def _owned_roles(table: EntityTable) -> dict[tuple[str, str], set[str]]:
+    """(folded role head, owner entity id) -> holders: "special representative of ... Vladimir
+    Putin" and "Putin's special representative" both give ("special representative", Putin)."""
+    people = [e for e in table.entities if e.type == "PERSON"]
+    by_surname: dict[str, str] = {surname_key(e.name): e.id for e in people}
+    out: dict[tuple[str, str], set[str]] = {}
+    for ent in people:
+        for role in ent.roles:
+            folded = fold(role)
+            if " of " in f" {folded} ":
+                head, _, tail = folded.partition(" of ")
+                owners = [by_surname[w] for w in tail.split() if w in by_surname]
+            elif "'s " in role or "’s " in role:
+                owner, _, head_text = role.replace("’", "'").partition("'s ")
+                head = fold(head_text)
+                owners = [by_surname[w] for w in fold(owner).split()[-1:] if w in by_surname]
+            else:
+                continue
+            for owner_id in owners:
+                if owner_id != ent.id:
+                    out.setdefault((head, owner_id), set()).add(ent.id)
+    return out
+
+
+def _possessive_role_mention(doc: Doc, table: EntityTable, toks: list[Token],
+                             owned: dict[tuple[str, str], set[str]]) -> None:
+    """"Putin's special representative" mentions the one person known to hold that role."""
+    pos = next((k for k, t in enumerate(toks) if t.tag_ == "POS"), None)
+    if pos is None or pos == 0 or pos == len(toks) - 1:
+        return
+    owner = table.at(toks[0].idx, toks[pos - 1].idx + len(toks[pos - 1].text))
+    if owner is None or owner.type != "PERSON":
+        return
+    s, e = toks[pos + 1].idx, toks[-1].idx + len(toks[-1].text)
+    holders = owned.get((fold(table.text[s:e]), owner.id))
+    if holders and len(holders) == 1 and table.at(s, e) is None:
+        target = table.get(next(iter(holders)))
+        after = toks[-1].i + 1
+        if target is not None and not (after < len(doc) and table.at(doc[after].idx, doc[after].idx + 1)
+                                       is target):
+            table.attach(target, s, e)
 
 
 def _propagate(doc: Doc, table: EntityTable) -> None:

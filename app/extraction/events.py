@@ -301,6 +301,8 @@ def _participants(tok: Token, type_: str, verb: Token | None, idx: _Index) -> li
     preps = ("with", "between", "among", "to") if type_ == "briefing" else ("with", "between", "among")
     if tok.pos_ in ("VERB", "AUX"):
         toks += _args(tok, ("nsubj", "dobj"))
+        if tok.dep_ == "xcomp" and not any(c.dep_ == "nsubj" for c in tok.children):
+            toks += _args(tok.head, ("nsubj",))  # "X began discussing it with Y"
         toks += _pobjs(tok, preps)
     else:
         toks += _args(tok, ("poss", "compound", "nmod"))

@@ -214,3 +214,11 @@ def test_sample_article_entities(extractor: Extractor, samples_dir: Path) -> Non
         assert "Polishchuk" not in ent["name"]
         for m in ent["mentions"]:
             assert "\n" not in m["text"]
+
+
+def test_possessive_description_of_a_known_role(extractor: Extractor) -> None:
+    text = ("Moscow sent Oleg Ivanov, a senior adviser of President Vladimir Putin, to Doha. "
+            "Putin's senior adviser then met Qatari officials.")
+    result = extractor.extract(text, PUB)
+    ivanov = _by_name(result, "Oleg Ivanov")
+    assert any(m["text"] == "senior adviser" and m["start"] > 80 for m in ivanov["mentions"])
