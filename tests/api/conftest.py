@@ -55,13 +55,16 @@ def _pg_admin(url: str, sql: str) -> None:
     u = make_url(url)
 
     async def go() -> None:
-        conn = await asyncpg.connect(
-            host=u.host or "127.0.0.1",
-            port=u.port or 5432,
-            user=u.username,
-            password=u.password,
-            database=u.database or "postgres",
-        )
+        kwargs = {
+            "host": u.host or "127.0.0.1",
+            "port": u.port or 5432,
+            "user": u.username,
+            "password": u.password,
+        }
+        try:
+            conn = await asyncpg.connect(**kwargs, database=u.database or "postgres")
+        except asyncpg.InvalidCatalogNameError:  # the named database need not exist
+            conn = await asyncpg.connect(**kwargs, database="postgres")
         try:
             await conn.execute(sql)
         finally:
