@@ -95,7 +95,9 @@ def _extend_quote(text: str, mask: list[bool], start: int, end: int) -> tuple[in
     if end > start and mask[end - 1] and end < len(text) and mask[end]:
         while end < len(text) and mask[end] and text[end] != "\n":
             end += 1
-        if end < len(text) and text[end] in CLOSE_QUOTES + '"':
+        if text[end:end + 2] == "''":
+            end += 2
+        elif end < len(text) and text[end] in CLOSE_QUOTES + '"':
             end += 1
     if start < end and mask[start] and text[start] not in QUOTE_CHARS and start > 0 and mask[start - 1]:
         while start > 0 and mask[start - 1] and text[start - 1] != "\n":
@@ -130,8 +132,10 @@ def _cut_at_cue(text: str, mask: list[bool], start: int, end: int, cue: list[Tok
                 source: list[Token]) -> tuple[int, int]:
     """Content that runs across its own cue keeps one side, unless both sides are quotations
     ("The plan," he said, "is dead.")."""
-    cs = min(t.idx for t in cue + source)
-    ce = max(t.idx + len(t.text) for t in cue + source)
+    lo, hi = min(t.i for t in cue), max(t.i for t in cue)
+    near = [t for t in source if lo - 5 <= t.i <= hi + 5]  # "he said", "said Ms. Lee"
+    cs = min(t.idx for t in cue + near)
+    ce = max(t.idx + len(t.text) for t in cue + near)
     if not (start < cs and ce < end):
         return start, end
     before = _trim(text, start, cs)
@@ -164,6 +168,22 @@ def _syntactic_source(cue: list[Token]) -> list[Token]:
     return []
 
 
+def _one_paragraph(text: str, start: int, end: int, cue_start: int) -> tuple[int, int]:
+    """Content does not cross a line break: keep the paragraph nearest the cue."""
+    if "\n" not in text[start:end]:
+        return start, end
+    if cue_start >= end:
+        s, e = text.rfind("\n", start, end) + 1, end
+    elif cue_start < start:
+        s, e = start, text.find("\n", start, end)
+    else:
+        s = text.rfind("\n", start, cue_start) + 1 if "\n" in text[start:cue_start] else start
+        nl = text.find("\n", cue_start, end)
+        e = nl if nl >= 0 else end
+    s, e = _trim(text, s, e)
+    return (s, e) if e - s >= MIN_CONTENT_CHARS else (start, end)
+
+
 def _continue_quote(text: str, mask: list[bool], start: int, end: int, cue_end: int,
                     sent_end: int) -> tuple[int, int]:
     """ '"A," he said. "B."': a quotation before its cue goes on with the quotation that opens
@@ -173,12 +193,16 @@ def _continue_quote(text: str, mask: list[bool], start: int, end: int, cue_end: 
     j = sent_end
     while j < len(text) and text[j] in " \t":
         j += 1
-    if j >= len(text) or text[j] not in OPEN_QUOTES + '"' or j + 1 >= len(text) or not mask[j + 1]:
+    if text[j:j + 2] in ("''", "``"):
+        j += 1
+    if j >= len(text) or text[j] not in OPEN_QUOTES + '"\'`' or j + 1 >= len(text) or not mask[j + 1]:
         return start, end
     k = j + 1
     while k < len(text) and mask[k] and text[k] != "\n":
         k += 1
-    if k < len(text) and text[k] in CLOSE_QUOTES + '"':
+    if text[k:k + 2] == "''":
+        k += 2
+    elif k < len(text) and text[k] in CLOSE_QUOTES + '"':
         k += 1
     return start, k
 
@@ -212,6 +236,7 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
                             for i in cont) / len(cont)
                 start, end = _trim(text, doc[cont[0]].idx, doc[cont[-1]].idx + len(doc[cont[-1]].text))
                 start, end = _cut_at_cue(text, mask, start, end, cue, source)
+                start, end = _one_paragraph(text, start, end, cue[0].idx)
                 start, end = _extend_quote(text, mask, start, end)
                 start, end = _continue_quote(text, mask, start, end, _char_span(cue)[1],
                                              sent.end_char if not sent[-1].is_space else sent[-1].idx)
