@@ -228,7 +228,7 @@ def _status(tok: Token, verb: Token | None, nouns: list[Token], dated: bool) -> 
         return ("scheduled" if dated else "planned"), False
     if "ongoing" in meanings:
         return "ongoing", False
-    if chain:
+    if chain and not nouns:  # tense speaks for a direct argument only, not "X for the Y at a rally"
         v = chain[0]
         auxes = {c.lower_ for c in v.children if c.dep_ in ("aux", "auxpass")}
         if v.tag_ == "VBD" or (v.tag_ == "VBN" and (auxes & {"has", "have", "had", "was", "were"}
@@ -317,6 +317,8 @@ def _participants(tok: Token, type_: str, verb: Token | None, idx: _Index) -> li
     for t in toks:
         if t.dep_ != "poss" and _possessor(t):
             continue
+        if t.dep_ in ("compound", "nmod") and _family(type_) != "meeting":
+            continue  # "the Atlanta clinic bombing": a place, read by `_place`
         if idx.line[t.i] != idx.line[tok.i]:  # a caption run into the sentence: stay on the line
             t = next((c for c in t.subtree if idx.line[c.i] == idx.line[tok.i]
                       and idx.ent[c.i] is not None), t)
@@ -330,6 +332,8 @@ def _participants(tok: Token, type_: str, verb: Token | None, idx: _Index) -> li
 
 def _place(tok: Token, type_: str, verb: Token | None, idx: _Index) -> str | None:
     cands: list[Token] = _pobjs(tok, ("in", "at"))
+    if tok.pos_ == "NOUN" and _family(type_) != "meeting":
+        cands += _args(tok, ("compound", "nmod"))
     if type_ in ("visit", "attack"):
         cands += _pobjs(tok, ("to",) if type_ == "visit" else ("on", "of"))
         if tok.pos_ == "VERB":
@@ -523,6 +527,8 @@ def annotate(ctx: Context) -> None:
         verb, nouns = _governor(tok)
         participants = _participants(tok, type_, verb, idx)
         place = _place(tok, type_, verb, idx)
+        if place in participants and _family(type_) != "meeting":
+            participants.remove(place)  # "visited Baghdad": where, not who
         date, attached = _date(tok, verb, idx, trigger_tokens - {tok.i})
         status, negated = _status(tok, verb, nouns, date is not None and bool(date.value))
         stated = status not in (None, "occurred", "ongoing")  # a cue word, not tense alone
@@ -545,8 +551,10 @@ def annotate(ctx: Context) -> None:
             target = by_token[m.tok.head.i]
         elif m.anaphor:
             reach = 5 if m.anaphor == "strong" else 3
-            target = next((ev for ev in _latest(recent, m.sent, reach)
-                           if _family(ev.type) == _family(m.type)), None)
+            near = [ev for ev in _latest(recent, m.sent, reach) if _family(ev.type) == _family(m.type)]
+            lemma = m.tok.lemma_.lower()  # "the talks" -> the latest "talks" first
+            target = next((ev for ev in near if any(x.tok.lemma_.lower() == lemma for x in ev.mentions)),
+                          near[0] if near else None)
             if target is None and m.anaphor == "weak" and m.status is None:
                 continue  # "the talks" with nothing said about them: unknown referent
         else:
