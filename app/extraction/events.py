@@ -170,7 +170,7 @@ def _governor(tok: Token) -> tuple[Token | None, list[Token]]:
     node = tok
     for _ in range(6):
         head = node.head
-        if head is node or node.dep_ in ("ccomp", "relcl", "advcl"):
+        if head.i == node.i or node.dep_ in ("ccomp", "relcl", "advcl"):
             return None, nouns
         if head.pos_ in ("VERB", "AUX"):
             return (None if _is_speech(head) else head), nouns
@@ -185,7 +185,7 @@ def _chain(verb: Token | None) -> list[Token]:
     out: list[Token] = []
     while verb is not None and len(out) < 5:
         out.append(verb)
-        if verb.dep_ in ("xcomp",) and verb.head is not verb and not _is_speech(verb.head):
+        if verb.dep_ in ("xcomp",) and verb.head.i != verb.i and not _is_speech(verb.head):
             verb = verb.head
         else:
             break
@@ -214,7 +214,7 @@ def _status(tok: Token, verb: Token | None, nouns: list[Token], dated: bool) -> 
             meanings.append(cues[n.lemma_.lower()])
     chain = _chain(verb)
     for k, v in enumerate(chain):
-        if v is not tok or k > 0:
+        if v.i != tok.i or k > 0:
             lemma = cues.get(v.lemma_.lower())
             if lemma:
                 meanings.append(lemma)
@@ -296,6 +296,15 @@ def _pobjs(tok: Token, preps: tuple[str, ...]) -> list[Token]:
     return out
 
 
+def _argument_of(tok: Token, verb: Token) -> bool:
+    """Whether a noun is what the verb is about: "hold talks", "send X for talks", "take part in
+    talks" — not "the diplomacy he began after the invasion"."""
+    if tok.head.i == verb.i:
+        return tok.dep_ in ("dobj", "nsubj", "nsubjpass", "attr")
+    head = tok.head
+    return tok.dep_ == "pobj" and head.head.i == verb.i and head.lower_ in ("for", "in", "into", "to")
+
+
 def _participants(tok: Token, type_: str, verb: Token | None, idx: _Index) -> list[str]:
     toks: list[Token] = []
     preps = ("with", "between", "among", "to") if type_ == "briefing" else ("with", "between", "among")
@@ -307,12 +316,12 @@ def _participants(tok: Token, type_: str, verb: Token | None, idx: _Index) -> li
     else:
         toks += _args(tok, ("poss", "compound", "nmod"))
         toks += _pobjs(tok, preps)
-        if verb is not None:
+        if verb is not None and _argument_of(tok, verb):
             roles = event_governors().get(verb.lemma_.lower(), frozenset())
             if "subj" in roles:
-                toks += [t for t in _args(verb, ("nsubj",)) if t is not tok]
+                toks += [t for t in _args(verb, ("nsubj",)) if t.i != tok.i]
             if "obj" in roles:
-                toks += [t for t in _args(verb, ("dobj",)) if t is not tok]
+                toks += [t for t in _args(verb, ("dobj",)) if t.i != tok.i]
     out: list[str] = []
     for t in toks:
         if t.dep_ != "poss" and _possessor(t):
@@ -343,16 +352,18 @@ def _place(tok: Token, type_: str, verb: Token | None, idx: _Index) -> str | Non
             cands += _pobjs(obj, ("in", "at"))
     if verb is not None:
         roles = event_governors().get(verb.lemma_.lower(), frozenset())
+        if verb.i != tok.i and not _argument_of(tok, verb):
+            roles = frozenset()
         for v in _chain(verb):  # "scheduled to resume in Oslo", "expected to meet in Vienna"
-            if v is not tok:
+            if v.i != tok.i:
                 cands += _pobjs(v, ("in", "at"))
             for x in v.children:
-                if x.dep_ == "xcomp" and x is not tok:
+                if x.dep_ == "xcomp" and x.i != tok.i:
                     cands += _pobjs(x, ("in", "at"))
         if "dest" in roles:
             cands += _pobjs(verb, ("to",))
         if "place" in roles:
-            cands += [t for t in _args(verb, ("nsubj",)) if t is not tok]
+            cands += [t for t in _args(verb, ("nsubj",)) if t.i != tok.i]
     for t in cands:
         e = idx.ent[t.i]
         if e is not None and e.type in PLACE_TYPES and idx.line[t.i] == idx.line[tok.i]:
@@ -365,7 +376,7 @@ def _timex_head(doc: Doc, t: Timex) -> Token | None:
     if span is None:
         return None
     head = span.root.head
-    while head.pos_ == "ADP" and head.head is not head:
+    while head.pos_ == "ADP" and head.head.i != head.i:
         head = head.head
     return head
 

@@ -223,3 +223,16 @@ def test_sample_article_events(extractor: Extractor, samples_dir: Path) -> None:
     briefing = [e for e in events if e["type"] == "briefing"]
     assert len(briefing) == 1 and briefing[0]["status"] == "planned"
     assert "Volodymyr Zelenskyy" in _names(result, briefing[0]["participants"])
+
+
+def test_governing_verb_counts_only_for_its_own_argument(extractor: Extractor) -> None:
+    text = "The senator continued the campaign he began after the invasion of Kuwait."
+    result = _run(extractor, text)
+    invasion = next(e for e in result["events"] if e["trigger"]["text"] == "invasion")
+    assert invasion["participants"] == []
+    assert _name(result, invasion["place"]) == "Kuwait"
+
+
+def test_fragments_without_verbs_terminate(extractor: Extractor) -> None:
+    for text in ("About the talks on December 19.", "On December 19.", "Talks.", ""):
+        _check_spans(text, _run(extractor, text))
