@@ -14,7 +14,18 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Select, bindparam, column, event, func, literal_column, select, text
+from sqlalchemy import (
+    DateTime,
+    MetaData,
+    Select,
+    bindparam,
+    column,
+    event,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy import table as table_clause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
@@ -33,8 +44,6 @@ NAMING = {
 
 class Base(DeclarativeBase):
     """Declarative base of every ORM model (schemas for the API live apart, in `schemas.py`)."""
-
-    from sqlalchemy import MetaData
 
     metadata = MetaData(naming_convention=NAMING)
 
