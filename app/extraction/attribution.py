@@ -168,6 +168,29 @@ def _syntactic_source(cue: list[Token]) -> list[Token]:
     return []
 
 
+SNAP_SUBTREE = 1.0
+
+
+def _snap_subtree(table: TokenTable, cont: list[int], cue: list[Token]) -> int:
+    """The last content token, moved to the end of the content head's phrase when the tagger
+    stopped inside it ("that Trump" -> "that Trump tells so many lies ...")."""
+    if not SNAP_SUBTREE or not cont:
+        return cont[-1]
+    ids = set(cont)
+    anchor = cue_anchor(cue).i
+    last = cont[-1]
+    s, e = table.sent_bounds(cont[0])
+    for i in cont:
+        if table.head[i] in ids:
+            continue
+        sub = table.subtree(i)
+        if anchor in sub or sub[0] < cont[0] - 1:
+            continue
+        if sub[-1] > last and sub[-1] < e:
+            last = sub[-1]
+    return last
+
+
 def _one_paragraph(text: str, start: int, end: int, cue_start: int) -> tuple[int, int]:
     """Content does not cross a line break: keep the paragraph nearest the cue."""
     if "\n" not in text[start:end]:
@@ -234,7 +257,8 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
             if cont:
                 p_con = sum(role_tagger.marginal(roles[i - sent.start], i - sent.start)
                             for i in cont) / len(cont)
-                start, end = _trim(text, doc[cont[0]].idx, doc[cont[-1]].idx + len(doc[cont[-1]].text))
+                last = _snap_subtree(table, cont, cue)
+                start, end = _trim(text, doc[cont[0]].idx, doc[last].idx + len(doc[last].text))
                 start, end = _cut_at_cue(text, mask, start, end, cue, source)
                 start, end = _one_paragraph(text, start, end, cue[0].idx)
                 start, end = _extend_quote(text, mask, start, end)
