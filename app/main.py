@@ -18,13 +18,7 @@ from app.articles.pool import ExtractionPool
 from app.articles.router import router as articles_router
 from app.claims.router import router as claims_router
 from app.core.database import Database
-from app.core.errors import (
-    PROBLEM_MEDIA_TYPE,
-    Problem,
-    RequestIdMiddleware,
-    ServiceUnavailable,
-    install_error_handlers,
-)
+from app.core.errors import RequestIdMiddleware, ServiceUnavailable, install_error_handlers, problem_response
 from app.core.production import install_production
 from app.core.settings import Settings, get_settings
 from app.entities.router import router as entities_router
@@ -86,9 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def livez() -> Health:
         return Health(status="ok")
 
-    unavailable: dict[int | str, dict[str, Any]] = {
-        503: {"model": Problem, "description": "Not ready", "content": {PROBLEM_MEDIA_TYPE: {}}}
-    }
+    unavailable: dict[int | str, dict[str, Any]] = {503: problem_response("Not ready")}
 
     @app.get(
         "/readyz",

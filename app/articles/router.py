@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from app.core.errors import PROBLEM_MEDIA_TYPE, Invalid, PayloadTooLarge, Problem, UnsupportedMediaType
+from app.core.errors import Invalid, PayloadTooLarge, UnsupportedMediaType, problem_response
 from app.core.pagination import Page, PageParams, id_path, page_params
 from app.core.settings import Settings
 from app.jobs.router import accept_async, prefers_async
@@ -26,10 +26,6 @@ PLAIN_FIELDS = ("title", "url", "source", "published_at", "language", "external_
 def service(request: Request) -> ArticleService:
     state = request.app.state
     return ArticleService(state.db, state.pool, state.settings)
-
-
-def _problem(status: int, description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
 
 
 def _body_doc(model: type[BaseModel], plain_fields: tuple[str, ...]) -> dict[str, Any]:
@@ -110,9 +106,9 @@ async def read_body(request: Request, model: type[M], plain_fields: tuple[str, .
             "description": "With `Prefer: respond-async`: stored and queued; the body is the job "
             "(`Location` of `GET /v1/jobs/{id}`).",
         },
-        413: _problem(413, "Body too large"),
-        415: _problem(415, "Unsupported content type"),
-        422: _problem(422, "Validation error"),
+        413: problem_response("Body too large"),
+        415: problem_response("Unsupported content type"),
+        422: problem_response("Validation error"),
     },
     openapi_extra=_body_doc(ArticleCreate, PLAIN_FIELDS),
 )
@@ -143,7 +139,7 @@ async def list_articles(
     "/articles/{article_id}",
     response_model=ArticleOut,
     summary="An article with its extraction",
-    responses={404: _problem(404, "No such article")},
+    responses={404: problem_response("No such article")},
 )
 async def get_article(
     article_id: int = id_path("The article id."), svc: ArticleService = Depends(service)
@@ -156,7 +152,7 @@ async def get_article(
     status_code=204,
     response_class=Response,
     summary="Delete an article and everything derived from it",
-    responses={404: _problem(404, "No such article")},
+    responses={404: problem_response("No such article")},
 )
 async def delete_article(
     article_id: int = id_path("The article id."), svc: ArticleService = Depends(service)
@@ -170,9 +166,9 @@ async def delete_article(
     response_model=ExtractionDocument,
     summary="Extract without storing (preview)",
     responses={
-        413: _problem(413, "Body too large"),
-        415: _problem(415, "Unsupported content type"),
-        422: _problem(422, "Validation error"),
+        413: problem_response("Body too large"),
+        415: problem_response("Unsupported content type"),
+        422: problem_response("Validation error"),
     },
     openapi_extra=_body_doc(ExtractRequest, ("published_at", "id")),
 )

@@ -46,10 +46,9 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = Field(default=None, description="Validation problems, one per field.")
 
 
-# the responses every operation may give, for the OpenAPI document
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    422: {"model": Problem, "description": "Validation error", "content": {PROBLEM_MEDIA_TYPE: {}}},
-}
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI `responses` entry for a problem document."""
+    return {"model": Problem, "description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
 
 
 class AppError(Exception):

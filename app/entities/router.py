@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.claims.schemas import ClaimOut
 from app.claims.service import ClaimFilters, ClaimService, claim_filters
-from app.core.errors import PROBLEM_MEDIA_TYPE, Problem
+from app.core.errors import problem_response
 from app.core.pagination import DateRange, Page, PageParams, date_range, id_path, page_params
 from app.core.streaming import NDJSON_RESPONSE, ndjson_response, wants_ndjson
 from app.events.schemas import EventOut
@@ -19,9 +19,7 @@ from .schemas import EntityOut
 from .service import EntityService
 
 router = APIRouter(prefix="/v1", tags=["entities"])
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": Problem, "description": "No such entity", "content": {PROBLEM_MEDIA_TYPE: {}}}
-}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_response("No such entity")}
 
 
 def service(request: Request) -> EntityService:
