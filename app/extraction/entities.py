@@ -279,8 +279,8 @@ def _split_title(doc: Doc, text: str, s: int, e: int, label: str) -> list[_Cand]
     return [_Cand(s, e, label)]
 
 
-def _ner_candidates(doc: Doc, credits: list[tuple[int, int]]) -> list[_Cand]:
-    text, out = doc.text, []
+def _ner_candidates(doc: Doc, text: str, credits: list[tuple[int, int]]) -> list[_Cand]:
+    out: list[_Cand] = []
     for ent in doc.ents:
         if ent.label_ not in NER_TYPES:
             continue
@@ -300,9 +300,9 @@ def _covered_tokens(doc: Doc, spans: Iterable[tuple[int, int]]) -> set[int]:
     return covered
 
 
-def _gazetteer_candidates(doc: Doc, covered: set[int]) -> list[_Cand]:
+def _gazetteer_candidates(doc: Doc, text: str, covered: set[int]) -> list[_Cand]:
     """Names NER missed that the gazetteer knows ("wrote Axios"), longest first."""
-    gaz, text, out = gazetteer(), doc.text, []
+    gaz, out = gazetteer(), []
     i, n = 0, len(doc)
     while i < n:
         tok = doc[i]
@@ -323,10 +323,10 @@ def _gazetteer_candidates(doc: Doc, covered: set[int]) -> list[_Cand]:
     return out
 
 
-def _titled_candidates(doc: Doc, covered: set[int], surnames: set[str]) -> list[_Cand]:
+def _titled_candidates(doc: Doc, text: str, covered: set[int], surnames: set[str]) -> list[_Cand]:
     """Uncovered capitalised name runs (2-3 words) after a title in the same sentence, or ending
     in a surname seen elsewhere: "the president of Ukraine To Volodymyr Zelenskyy"."""
-    out, i, n, text = [], 0, len(doc), doc.text
+    out, i, n = [], 0, len(doc)
     while i < n:
         if i in covered or doc[i].pos_ != "PROPN" or not _is_name_word(doc[i]):
             i += 1
@@ -349,9 +349,9 @@ def _titled_candidates(doc: Doc, covered: set[int], surnames: set[str]) -> list[
     return out
 
 
-def _retype(doc: Doc, cands: list[_Cand]) -> None:
+def _retype(doc: Doc, text: str, cands: list[_Cand]) -> None:
     """Fix NER types with the gazetteer, demonyms and person evidence from the context."""
-    text, gaz, dem = doc.text, gazetteer(), demonyms()
+    gaz, dem = gazetteer(), demonyms()
     for c in cands:
         name = text[c.start:c.end]
         if name in gaz:
@@ -631,21 +631,22 @@ def _propagate(doc: Doc, table: EntityTable) -> None:
 
 def annotate(ctx: Context) -> None:
     """Stage 1: fill `ctx.entities` from the parse, corrected with context and gazetteers."""
-    doc, text = ctx.doc, ctx.text
+    doc = ctx.doc
+    text = doc.text  # spaCy rebuilds it on every access: read it once
     table = EntityTable(text)
     credits = [(m.start(), m.end()) for m in _CREDIT.finditer(text)]
-    cands = _ner_candidates(doc, credits)
+    cands = _ner_candidates(doc, text, credits)
     covered = _covered_tokens(doc, [(c.start, c.end) for c in cands])
     covered |= _covered_tokens(doc, [(e.start_char, e.end_char) for e in doc.ents
                                      if e.label_ not in NER_TYPES])
     covered |= _covered_tokens(doc, credits)
-    gaz = _gazetteer_candidates(doc, covered)
+    gaz = _gazetteer_candidates(doc, text, covered)
     cands += gaz
     covered |= _covered_tokens(doc, [(c.start, c.end) for c in gaz])
-    _retype(doc, cands)
+    _retype(doc, text, cands)
     surnames = {surname_key(text[c.start:c.end]) for c in cands}
-    cands += _titled_candidates(doc, covered, surnames)
-    _retype(doc, cands)
+    cands += _titled_candidates(doc, text, covered, surnames)
+    _retype(doc, text, cands)
     _strip_person_prefix(doc, text, cands)
     for c in sorted(cands, key=lambda c: c.start):
         table.add_mention(text[c.start:c.end], c.label, c.start, c.end)

@@ -27,6 +27,7 @@ status against a future one). Everything is indexed by token, so the stage is li
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -523,6 +524,23 @@ def _summary(ev: _Event, table: EntityTable | None) -> str:
     return text
 
 
+def _claims_at(ctx: Context, offsets: list[int]) -> dict[int, list[str]]:
+    """Offset -> ids of the claims whose content contains it, by one sweep over both sorted lists."""
+    claims = sorted(ctx.claims, key=lambda c: c.content.start)
+    out: dict[int, list[str]] = {}
+    active: list[tuple[int, int, str]] = []  # (end, order, id) heap of claims begun so far
+    k = 0
+    for pos in sorted(set(offsets)):
+        while k < len(claims) and claims[k].content.start <= pos:
+            heapq.heappush(active, (claims[k].content.end, k, claims[k].id))
+            k += 1
+        while active and active[0][0] <= pos:
+            heapq.heappop(active)
+        if active:
+            out[pos] = [cid for _, _, cid in sorted(active, key=lambda a: a[1])]
+    return out
+
+
 def annotate(ctx: Context) -> None:
     """Stage 4: fill `ctx.events`."""
     doc, idx = ctx.doc, _Index(ctx)
@@ -603,10 +621,11 @@ def annotate(ctx: Context) -> None:
         if ev.relative is not None and ev.date is None:
             other = heads.get(ev.relative[2])
             ev.relative_to = other if other is not ev else None
-    for n, ev in enumerate(events, 1):
-        spans = [Span.of(text, m.tok.idx, m.tok.idx + len(m.tok.text)) for m in ev.mentions]
-        claims = [c.id for c in ctx.claims
-                  if any(c.content.start <= s.start < c.content.end for s in spans)]
+    all_spans = [[Span.of(text, m.tok.idx, m.tok.idx + len(m.tok.text)) for m in ev.mentions]
+                 for ev in events]
+    reported = _claims_at(ctx, [s.start for spans in all_spans for s in spans])
+    for n, (ev, spans) in enumerate(zip(events, all_spans, strict=True), 1):
+        claims = list(dict.fromkeys(c for s in spans for c in reported.get(s.start, [])))
         out.append(Event(
             id=f"v{n}", trigger=spans[0], type=ev.type, summary=_summary(ev, idx.table),
             status=_status_of(ev, published),
