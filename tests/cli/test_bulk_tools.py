@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from app.cli import main
 from app.cli.ingest import idempotency_key, post
 
 from .conftest import ROOT, Live
@@ -41,6 +43,14 @@ def cli(live: Live, *args: str) -> tuple[int, str, str]:
     p = subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=live.env, capture_output=True,
                        text=True, timeout=300)
     return p.returncode, p.stdout, p.stderr
+
+
+def inproc(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """The command run in this process (no interpreter start-up), its output captured."""
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def summary(stdout: str) -> dict[str, Any]:
@@ -71,7 +81,8 @@ def _wait_no_pending(live: Live) -> None:
         time.sleep(0.3)
 
 
-def test_ingest_directory_in_batches_then_export(live: Live, tmp_path: Path) -> None:
+def test_ingest_directory_in_batches_then_export(live: Live, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "crawl"
     (folder / "day2").mkdir(parents=True)
     rows = articles(7)
@@ -83,7 +94,7 @@ def test_ingest_directory_in_batches_then_export(live: Live, tmp_path: Path) -> 
     assert code == 0 and s["articles"] == 7 and s["accepted"] == 7, (s, err)
     _wait_no_pending(live)
 
-    code, out, err = cli(live, "export", "claims", "--format", "ndjson", "--database-url", live.db_url)
+    code, out, err = inproc(capsys, "export", "claims", "--format", "ndjson", "--database-url", live.db_url)
     assert code == 0, err
     exported = [json.loads(line) for line in out.splitlines()]
     ndjson = {"Accept": "application/x-ndjson"}
@@ -91,20 +102,20 @@ def test_ingest_directory_in_batches_then_export(live: Live, tmp_path: Path) -> 
     assert [c["id"] for c in exported] == [json.loads(line)["id"] for line in streamed]
     assert len(exported) >= 7
 
-    code, out, err = cli(live, "export", "claims", "--format", "csv", "--database-url", live.db_url)
+    code, out, err = inproc(capsys, "export", "claims", "--format", "csv", "--database-url", live.db_url)
     table = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and len(table) == len(exported)
     assert [int(r["id"]) for r in table] == [c["id"] for c in exported] and "content.text" in table[0]
 
     person = next(c for c in exported if c.get("source") and (c["source"].get("entity") or {}).get("id"))
     speaker = str(person["source"]["entity"]["id"])
-    code, out, _ = cli(live, "export", "claims", "--speaker", speaker, "--database-url", live.db_url)
+    code, out, _ = inproc(capsys, "export", "claims", "--speaker", speaker, "--database-url", live.db_url)
     mine = [json.loads(line) for line in out.splitlines()]
     api = httpx.get(f"{live.url}/v1/claims", params={"speaker": speaker, "limit": 50}).json()["items"]
     assert mine and [c["id"] for c in mine] == [c["id"] for c in api]
 
     for what in ("events", "entities"):
-        code, out, err = cli(live, "export", what, "--database-url", live.db_url)
+        code, out, err = inproc(capsys, "export", what, "--database-url", live.db_url)
         assert code == 0 and out.strip(), err
         assert all(isinstance(json.loads(line)["id"], int) for line in out.splitlines())
 
@@ -124,3 +135,18 @@ async def test_post_retries_on_429_and_5xx() -> None:
     assert seen == ["k", "k", "k"]  # the same key on every attempt
     a = {"text": "Some text.", "source": "s"}
     assert idempotency_key(a) == idempotency_key(dict(a)) != idempotency_key({**a, "external_id": "1"})
+
+
+def test_reprocess_command(live: Live, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write_jsonl(tmp_path / "r.jsonl", articles(2))
+    assert cli(live, "ingest", str(src), "--url", live.url, "--progress", "never")[0] == 0
+    code, out, _ = inproc(capsys, "reprocess", "--database-url", live.db_url)
+    assert code == 0 and json.loads(out)["queued"] == 0  # everything is at the current version
+    code, out, _ = inproc(capsys, "reprocess", "--force", "--database-url", live.db_url)
+    queued = json.loads(out)
+    assert code == 0 and queued["queued"] >= 2
+    deadline = time.monotonic() + 120  # the live server's queue worker re-extracts them
+    while (job := httpx.get(f"{live.url}/v1/jobs/{queued['job']}").json())["state"] != "done":
+        assert time.monotonic() < deadline, job["counts"]
+        time.sleep(0.3)
+    assert job["kind"] == "reprocess" and job["counts"]["done"] == queued["queued"]
