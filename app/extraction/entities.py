@@ -173,6 +173,8 @@ class EntityTable:
 
     def _register(self, ent: Entity, name: str) -> None:
         self._by_key[(ent.type, fold(name))] = ent
+        if ent.type == "NORP" and name in demonyms():  # "American" and "Americans": one group
+            self._by_key.setdefault(("NORP", "@" + demonyms()[name]), ent)
         if ent.type == "PERSON":
             for index, key in ((self._by_surname, surname_key(name)),
                                (self._by_translit, translit_key(name))):
@@ -182,6 +184,8 @@ class EntityTable:
 
     def _find(self, name: str, type_: str) -> Entity | None:
         hit = self._by_key.get((type_, fold(name)))
+        if hit is None and type_ == "NORP" and name in demonyms():
+            hit = self._by_key.get(("NORP", "@" + demonyms()[name]))
         if hit is not None or type_ != "PERSON":
             return hit
         # Compatible with every full name the entity goes by: "Bill Clinton" must not join

@@ -222,3 +222,9 @@ def test_possessive_description_of_a_known_role(extractor: Extractor) -> None:
     result = extractor.extract(text, PUB)
     ivanov = _by_name(result, "Oleg Ivanov")
     assert any(m["text"] == "senior adviser" and m["start"] > 80 for m in ivanov["mentions"])
+
+
+def test_group_names_of_one_country_are_one_group() -> None:
+    text = "American diplomats met the Americans."
+    table = _table(text, ("American", "American", "NORP"), ("Americans", "Americans", "NORP"))
+    assert len(table.entities) == 1 and table.entities[0].aliases == ["Americans"]
