@@ -70,6 +70,7 @@ class EntityTable:
         self._index: list[tuple[int, int, str]] = []  # (start, end, entity id), sorted
         self._starts: list[int] = []
         self._maxlen = 0
+        self._quotes: list[tuple[int, int]] | None = None  # quoted stretches, built on first use
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -102,6 +103,9 @@ class EntityTable:
             m = re.match(r"[A-Za-z]+", self.text[offset:offset + 12])
             pronoun = m.group(0) if m else ""
         gender, number = PRONOUNS.get(pronoun.lower(), ("", ""))
+        # Outside quotation marks, a pronoun does not point into a quotation ('"... together
+        # with general Andriy Hnatov we will start ...," he wrote': he is the writer).
+        outside = self._quoted(offset) is None
         j = bisect_right(self._starts, offset) - 1
         seen = 0
         while j >= 0 and seen < _LOOKBACK:
@@ -113,7 +117,18 @@ class EntityTable:
             ent = self._ids[eid]
             if ent.type not in wanted or not self._agrees(ent, gender, number):
                 continue
+            if outside and self._quoted(m_start) is not None:
+                continue
             return ent
+        return None
+
+    def _quoted(self, offset: int) -> tuple[int, int] | None:
+        """The quotation containing `offset`, if any (quotes pair up within a paragraph)."""
+        if self._quotes is None:
+            self._quotes = _quotations(self.text)
+        k = bisect_right(self._quotes, (offset, len(self.text) + 1)) - 1
+        if k >= 0 and self._quotes[k][0] <= offset < self._quotes[k][1]:
+            return self._quotes[k]
         return None
 
     def _agrees(self, ent: Entity, gender: str, number: str) -> bool:
@@ -198,6 +213,29 @@ class EntityTable:
                     if translit_compatible(name, e.name)]
         # A spelling variant joins only when it is the one candidate (no competing person).
         return variants[0] if len(variants) == 1 else None
+
+
+_QUOTE = re.compile(r"[\"\u201c\u201d\u00ab\u00bb]|\n\s*\n")
+
+
+def _quotations(text: str) -> list[tuple[int, int]]:
+    """Spans between paired quotation marks; an unclosed quotation ends at its paragraph."""
+    out: list[tuple[int, int]] = []
+    start: int | None = None
+    for m in _QUOTE.finditer(text):
+        mark = m.group(0)
+        if mark.strip() == "":  # paragraph break
+            if start is not None:
+                out.append((start, m.start()))
+            start = None
+        elif start is None and mark not in "\u201d\u00bb":
+            start = m.start()
+        elif start is not None and mark not in "\u201c\u00ab":
+            out.append((start, m.end()))
+            start = None
+    if start is not None:
+        out.append((start, len(text)))
+    return out
 
 
 def _most_recent(ents: list[Entity]) -> Entity:

@@ -228,3 +228,14 @@ def test_group_names_of_one_country_are_one_group() -> None:
     text = "American diplomats met the Americans."
     table = _table(text, ("American", "American", "NORP"), ("Americans", "Americans", "NORP"))
     assert len(table.entities) == 1 and table.entities[0].aliases == ["Americans"]
+
+
+def test_pronoun_outside_quotes_skips_names_inside_them() -> None:
+    text = 'Ivan Koval arrived. "We met Petro Shevchuk today," he said.'
+    table = _table(text, ("Ivan Koval", "Ivan Koval", "PERSON"),
+                   ("Petro Shevchuk", "Petro Shevchuk", "PERSON"))
+    assert table.antecedent(text.index("he said")).name == "Ivan Koval"  # type: ignore[union-attr]
+    inside = 'Ivan Koval said: "Petro Shevchuk called. He was calm."'
+    table = _table(inside, ("Ivan Koval", "Ivan Koval", "PERSON"),
+                   ("Petro Shevchuk", "Petro Shevchuk", "PERSON"))
+    assert table.antecedent(inside.index("He was")).name == "Petro Shevchuk"  # type: ignore[union-attr]
