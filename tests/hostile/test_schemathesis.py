@@ -23,7 +23,7 @@ import pytest
 pytest.importorskip("schemathesis")
 
 ROOT = Path(__file__).resolve().parents[2]
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 12
 
 # The CLI, plus a serializer for the batch endpoint's NDJSON body (schemathesis has none built in).
 RUNNER = """
