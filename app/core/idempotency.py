@@ -38,6 +38,7 @@ from .security import principal_of
 HEADER = b"idempotency-key"
 METHODS = frozenset({"POST", "PATCH"})
 MAX_KEY_LENGTH = 255
+PURGE_EVERY = 200  # claims between two deletions of expired keys (the first claim purges too)
 # response headers that belong to one exchange, not to the stored result
 _NOT_REPLAYED = frozenset({b"x-request-id", b"date", b"server", b"content-length", b"connection"})
 
@@ -95,6 +96,7 @@ class IdempotencyMiddleware:
         self.stale = timedelta(seconds=stale_s)
         self.ttl = timedelta(seconds=ttl_s)
         self.poll_s = poll_s
+        self._claims = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") not in METHODS:
@@ -141,6 +143,9 @@ class IdempotencyMiddleware:
                                slug="idempotency-key-in-use", headers={"retry-after": "1"})
             return
         await self._run_and_store(db, owner, key, scope, body, receive, send)
+        self._claims += 1
+        if self._claims % PURGE_EVERY == 1:
+            await self._purge(db)
 
     async def _claim_or_wait(self, db: Database, owner: str, key: str, fp: str
                              ) -> IdempotencyRecord | str:
@@ -223,6 +228,15 @@ class IdempotencyMiddleware:
             sent.append((b"content-length", str(len(content)).encode()))
             await send({**start, "headers": sent})
             await send({"type": "http.response.body", "body": content})
+
+    async def _purge(self, db: Database) -> None:
+        """Delete expired keys now and then (expired ones are also ignored when met)."""
+        try:
+            async with db.session() as s:
+                await s.execute(delete(IdempotencyRecord).where(
+                    IdempotencyRecord.created_at < utcnow() - self.ttl))
+        except Exception:
+            log.warning("could not purge expired idempotency keys", exc_info=True)
 
     async def _release(self, db: Database, owner: str, key: str) -> None:
         try:

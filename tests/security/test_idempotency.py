@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
+from fastapi import FastAPI
+from sqlalchemy import update
+
+from app.core.idempotency import IdempotencyRecord
 
 
 def _article(tag: str) -> dict[str, str]:
@@ -72,3 +77,15 @@ async def test_retry_storm_without_key_still_one_article(client: httpx.AsyncClie
     responses = await asyncio.gather(*[client.post("/v1/articles", json=body) for _ in range(8)])
     assert all(r.status_code in (200, 201) for r in responses), [r.text for r in responses]
     assert len({r.json()["id"] for r in responses}) == 1
+
+
+async def test_expired_key_can_be_reused(client: httpx.AsyncClient, app: FastAPI) -> None:
+    key = uuid.uuid4().hex
+    first = await client.post("/v1/articles", json=_article(key), headers={"Idempotency-Key": key})
+    assert first.status_code == 201
+    async with app.state.db.session() as s:
+        await s.execute(update(IdempotencyRecord).where(IdempotencyRecord.key == key).values(
+            created_at=datetime.now(UTC) - timedelta(days=2)))
+    later = _article(key + " later")
+    other = await client.post("/v1/articles", json=later, headers={"Idempotency-Key": key})
+    assert other.status_code == 201 and "idempotent-replayed" not in other.headers
