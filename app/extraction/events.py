@@ -124,7 +124,7 @@ def _trigger(tok: Token) -> tuple[str, str, set[str]] | None:
     type_, conds, label = hit
     later: set[str] = set()
     for cond in filter(None, conds.split(",")):
-        if cond in ("anchored", "placed", "social"):
+        if cond in ("anchored", "placed", "social", "toparty"):
             later.add(cond)
         elif not _holds(tok, cond):
             return None
@@ -139,6 +139,17 @@ def _social(tok: Token, idx: _Index) -> bool:
                 or titles().get(obj.lemma_.lower()) or titles().get(obj.lower_)):
             return False
     return True
+
+
+def _party(tok: Token, idx: _Index) -> bool:
+    ent = idx.ent[tok.i]
+    return (ent is not None and ent.type in ("PERSON", "ORG", "MEDIA")) or tok.pos_ == "PRON" \
+        or bool(titles().get(tok.lemma_.lower()) or titles().get(tok.lower_))
+
+
+def _to_party(tok: Token, idx: _Index) -> bool:
+    """"report to the president" / "to Zelenskyy", not "reported figures to the agency"."""
+    return any(_party(t, idx) for t in _pobjs(tok, ("to",)))
 
 
 def _holds(tok: Token, cond: str) -> bool:
@@ -476,13 +487,16 @@ def _joins(ev: _Event, m: _Mention, table: EntityTable | None) -> bool:
     if ev.place and m.place == ev.place:
         return True
     persons = {p for p in m.participants if table and (e := table.get(p)) and e.type == "PERSON"}
-    if persons & set(ev.participants):
+    shared = persons & set(ev.participants)
+    # Plans about one person in one article are usually one plan; past meetings of one person
+    # are often several ("X met his wife in 1990 ... X met the board in 2015").
+    if len(shared) >= (2 if m.status == "occurred" and past else 1):
         return True
     if m.sent - ev.last_sent > NEAR:
         return False
-    mine = {_key(p, table) for p in m.participants}
+    mine = {_key(p, table) for p in m.participants if p not in persons}
     theirs = {_key(p, table) for p in ev.participants}
-    return bool(mine) and mine <= theirs
+    return bool(mine) and not (persons - shared) and mine <= theirs
 
 
 def _status_of(ev: _Event, published: str | None) -> EventStatus:
@@ -563,8 +577,12 @@ def annotate(ctx: Context) -> None:
         stated = status not in (None, "occurred", "ongoing")  # a cue word, not tense alone
         if ("placed" in later and not (place or attached)) or (
                 "anchored" in later and not (place or attached or participants or stated)) or (
-                "social" in later and not _social(tok, idx)):
+                "social" in later and not _social(tok, idx)) or (
+                "toparty" in later and not _to_party(tok, idx)):
             continue
+        if tok.pos_ != "NOUN" and not (participants or place or attached) and not (
+                tok.dep_ == "conj" and tok.head.i in trigger_tokens):
+            continue  # "make ends meet": a verb with nobody, nowhere and no time is no event
         own_args = bool(participants or place or _pobjs(tok, ("in", "at")))
         mentions.append(_Mention(tok, type_, label, idx.sent_of[tok.i], participants, place, date,
                                  status, _anaphor(tok, own_args), negated,

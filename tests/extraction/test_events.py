@@ -98,6 +98,8 @@ def test_negated_plans_are_not_events(extractor: Extractor) -> None:
     "The senator kept up his attacks on his rival.",
     "Millions of students sign up for the course.",
     "The rural vote is decisive.",
+    "She had to work two jobs to make ends meet.",
+    "The bank reported higher profits to the regulator.",
 ])
 def test_generic_words_are_not_events(extractor: Extractor, text: str) -> None:
     assert _run(extractor, text)["events"] == []
@@ -236,3 +238,10 @@ def test_governing_verb_counts_only_for_its_own_argument(extractor: Extractor) -
 def test_fragments_without_verbs_terminate(extractor: Extractor) -> None:
     for text in ("About the talks on December 19.", "On December 19.", "Talks.", ""):
         _check_spans(text, _run(extractor, text))
+
+
+def test_past_meetings_sharing_one_person_stay_apart(extractor: Extractor) -> None:
+    text = ("Marta Nowak met her husband in 1990. Years later, the directors of the company met "
+            "Nowak at the airport.")
+    result = _run(extractor, text)
+    assert len([e for e in result["events"] if e["type"] == "meeting"]) == 2
