@@ -16,8 +16,8 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from app.core.limits import bounded_extract_batch as extract_batch  # per-article deadline
+from app.extraction.inputs import ArticleInput
 from app.extraction.parallel import init_worker, warm
-from app.extraction.pipeline import ArticleInput
 
 log = logging.getLogger("newsclaims")
 

@@ -29,7 +29,7 @@ from app.entities.service import store_document_entities
 from app.events import repository as events_repo
 from app.events.service import store_document_events
 from app.extraction import EXTRACTOR_VERSION
-from app.extraction.pipeline import ArticleInput
+from app.extraction.inputs import ArticleInput
 
 from . import repository as repo
 from .models import Article

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from typing import IO, Any
 
+from app.extraction.inputs import ArticleInput, parse_date
 from app.extraction.parallel import extract_batch, init_worker
-from app.extraction.pipeline import ArticleInput, parse_date
 
 CHUNK = 8
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from app.core.database import Database
 from app.core.settings import Settings
-from app.extraction.pipeline import ArticleInput
+from app.extraction.inputs import ArticleInput
 from app.jobs.settings import JobSettings
 from app.jobs.worker import QueueWorker
 

@@ -6,9 +6,12 @@ Used by the batch command (a `multiprocessing` pool over chunks of lines) and by
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .pipeline import ArticleInput, Extractor
+from .inputs import ArticleInput
+
+if TYPE_CHECKING:
+    from .pipeline import Extractor
 
 _extractor: Extractor | None = None
 
@@ -16,7 +19,7 @@ _extractor: Extractor | None = None
 def init_worker(model: str | None = None) -> None:
     """Pool initializer: load the model once per worker process."""
     global _extractor
-    from .pipeline import load_nlp
+    from .pipeline import Extractor, load_nlp
 
     _extractor = Extractor(load_nlp(model) if model else None)
 

