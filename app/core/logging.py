@@ -137,7 +137,8 @@ def route_of(scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    """Assigns the request id, echoes it as `X-Request-ID`, and writes the access line.
+    """Assigns the request id, echoes it as `X-Request-ID` (with `X-Content-Type-Options:
+    nosniff`), and writes the access line.
 
     An exception escaping the app is logged with its traceback here and answered with a bare
     500 problem document (request id only, no internals), so even that response carries the id.
@@ -174,6 +175,8 @@ class RequestContextMiddleware:
                     if k.lower() == b"location" and b"/articles/" in v:
                         ctx.setdefault("article_id", v.rsplit(b"/", 1)[-1].decode("latin-1"))
                 headers.append((b"x-request-id", rid.encode()))
+                if not any(k.lower() == b"x-content-type-options" for k, _ in headers):
+                    headers.append((b"x-content-type-options", b"nosniff"))  # stored text is never HTML
                 message = {**message, "headers": headers}
             await send(message)
 

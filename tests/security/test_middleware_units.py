@@ -64,7 +64,7 @@ def test_request_id_is_kept_only_when_plain() -> None:
 
 async def test_request_id_echoed_and_generated(client: httpx.AsyncClient) -> None:
     r = await client.get("/echo", headers={"X-Request-ID": "req-77"})
-    assert r.headers["x-request-id"] == "req-77"
+    assert r.headers["x-request-id"] == "req-77" and r.headers["x-content-type-options"] == "nosniff"
     r2 = await client.get("/echo", headers={"X-Request-ID": "bad id\twith tab"})
     assert len(r2.headers["x-request-id"]) == 32
 
