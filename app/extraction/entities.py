@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from .lexicon import demonyms, gazetteer, org_heads, titles
+from .lexicon import demonyms, gazetteer, media_heads, org_heads, titles
 from .names import compatible, fold, surname_key, translit_compatible, translit_key
 from .types import Context, Entity, Span
 
@@ -276,10 +276,11 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     if text[start:start + 4].lower() == "the " and end - start > 4:
         start += 4
-    while end > start and text[end - 2:end] in ("'s", "\u2019s"):
-        end -= 2
-    while end > start and not (text[end - 1].isalnum() or text[end - 1] == "."):
-        end -= 1
+    for _ in range(2):  # "DuVernay's", "DuVernay's\u201d"
+        while end > start and not (text[end - 1].isalnum() or text[end - 1] == "."):
+            end -= 1
+        while end > start and text[end - 2:end] in ("'s", "\u2019s"):
+            end -= 2
     return start, end
 
 
@@ -400,13 +401,16 @@ def _retype(doc: Doc, text: str, cands: list[_Cand]) -> None:
             c.label = gaz[name][0]
         elif name in dem and c.label in ("GPE", "ORG", "LOC"):
             c.label = "NORP"
+        elif c.label in ("ORG", "FAC", "LOC", "GPE") and " " in name \
+                and name.split()[-1] in media_heads():
+            c.label = MEDIA
         elif c.label in ("ORG", "GPE", "NORP") and _person_context(doc, text, c):
             c.label = "PERSON"
     persons = {surname_key(text[c.start:c.end]) for c in cands if c.label == "PERSON"}
     variants = {translit_key(text[c.start:c.end]) for c in cands if c.label == "PERSON"}
     for c in cands:
         name = text[c.start:c.end]
-        if c.label in ("ORG", "GPE") and name not in gaz and _looks_personal(name) and (
+        if c.label in ("ORG", "GPE", "LOC", "FAC") and name not in gaz and _looks_personal(name) and (
                 surname_key(name) in persons or translit_key(name) in variants):
             c.label = "PERSON"
 

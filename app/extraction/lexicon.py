@@ -42,6 +42,12 @@ def gazetteer() -> dict[str, tuple[str, str]]:
 
 
 @cache
+def media_heads() -> frozenset[str]:
+    """Last words of news outlet names ("Tribune", "Observer", "News")."""
+    return frozenset(r[0].strip() for r in _rows("media_heads.tsv"))
+
+
+@cache
 def demonyms() -> dict[str, str]:
     """Demonym/adjective ("Ukrainian", "Americans") -> country or region name."""
     return {r[0].strip(): r[1].strip() for r in _rows("demonyms.tsv")}

@@ -170,6 +170,12 @@ def test_gazetteer_finds_and_types_media(extractor: Extractor) -> None:
     assert _by_name(result, "Brussels")["type"] == "GPE"
 
 
+def test_outlet_names_end_in_a_media_word(extractor: Extractor) -> None:
+    text = "The mayor resigned on Friday, the Springfield Herald reported."
+    result = extractor.extract(text, PUB)
+    assert _by_name(result, "Springfield Herald")["type"] == "MEDIA"
+
+
 def test_demonym_is_a_group_not_a_place(extractor: Extractor) -> None:
     text = "Ukrainian and Polish officials met in Lublin."
     result = extractor.extract(text, PUB)
