@@ -535,6 +535,36 @@ def _has_title(doc: Doc, a: int, b: int) -> bool:
     return any(_title_kind(w.strip(".,")) in ("title", "kin") for w in words)
 
 
+_ROLE_EDGE = {"DET", "PRON", "ADV", "PUNCT", "CCONJ", "ADP", "PART", "SCONJ", "AUX", "VERB"}
+
+
+def _clean_role(doc: Doc, a: int, b: int) -> tuple[int, int]:
+    """Trim a role phrase to the title: drop what precedes a non-title "of" ("views of Senator"),
+    a common-noun possessor ("the committee's investigation"), words before "former", edge
+    determiners, pronouns and punctuation, and an honorific that belongs to the name."""
+    while b > a and (doc[b - 1].pos_ == "PUNCT" or _title_kind(doc[b - 1].lower_) == "honorific"):
+        b -= 1
+    first_title = next((k for k in range(a, b) if _title_kind(doc[k].lower_) in ("title", "kin")), b)
+    for k in range(a, first_title):  # only what stands before the title: "Staff of the Forces" stays
+        t = doc[k]
+        if t.lower_ == "of" and k > a and _title_kind(doc[k - 1].lower_) not in ("title", "kin"):
+            a = k + 1
+        elif t.tag_ == "POS" and k > a and doc[k - 1].pos_ != "PROPN":
+            a = k + 1
+    prefix = next((k for k in range(a, first_title) if _title_kind(doc[k].lower_) == "prefix"), None)
+    if prefix is not None:
+        a = prefix
+    while a < b and doc[a].pos_ in _ROLE_EDGE and not _title_kind(doc[a].lower_):
+        a += 1
+    return a, b
+
+
+def _add_role(doc: Doc, table: EntityTable, ent: Entity, a: int, b: int) -> None:
+    a, b = _clean_role(doc, a, b)
+    if b > a and _has_title(doc, a, b):
+        table.add_role(ent, _text(doc, a, b))
+
+
 def _text(doc: Doc, a: int, b: int) -> str:
     return " ".join(doc[a:b].text.split())
 
@@ -555,19 +585,19 @@ def _roles(doc: Doc, table: EntityTable) -> None:
     for start, end, ent in first_tokens:
         a, b, stop = _title_phrase(doc, start, person)
         if b > a and _has_title(doc, a, b):
-            table.add_role(ent, _text(doc, a, b))
+            _add_role(doc, table, ent, a, b)
             # "head of the delegation, Secretary of the Council Rustem Umerov": a chain of titles.
             if stop >= 0 and doc[stop].text == "," and _title_kind(doc[a].text):
                 a2, b2, _ = _title_phrase(doc, stop, person)
                 if b2 > a2 and _title_kind(doc[a2].text) and _has_title(doc, a2, b2):
-                    table.add_role(ent, _text(doc, a2, b2))
+                    _add_role(doc, table, ent, a2, b2)
         stop = a - 1 if b > a else stop
         if stop >= 0 and doc[stop].text in ("]", ")"):  # "[chief of the General Staff] general X"
             k = stop - 1
             while k >= max(0, stop - 20) and doc[k].text not in ("[", "(") and "\n" not in doc[k].text:
                 k -= 1
             if k >= 0 and doc[k].text in ("[", "(") and k + 1 < stop and _title_kind(doc[k + 1].text):
-                table.add_role(ent, _text(doc, k + 1, stop))
+                _add_role(doc, table, ent, k + 1, stop)
         root = doc[start:end].root
         for child in root.rights:
             if child.dep_ == "appos" and child.i >= end and _title_kind(child.lower_):
@@ -576,17 +606,14 @@ def _roles(doc: Doc, table: EntityTable) -> None:
                 b3 = sub[-1].i + 1
                 cut = next((t.i for t in doc[a3:b3] if t.text in ",;()[]" or "\n" in t.whitespace_
                             or t.lower_ in ("who", "which", "that", "whose")), b3)
-                while a3 < cut and doc[a3].pos_ == "DET":
-                    a3 += 1
                 if 0 < cut - a3 <= 14:
-                    table.add_role(ent, _text(doc, a3, cut))
+                    _add_role(doc, table, ent, a3, cut)
         if root.dep_ == "appos" and root.head.i < start and _title_kind(root.head.lower_) \
                 and all(person[k] < 0 for k in range(root.head.i, start)):
             left = root.head.left_edge.i
             while left < root.head.i and doc[left].pos_ == "DET":
                 left += 1
-            if _has_title(doc, left, root.head.i + 1):
-                table.add_role(ent, _text(doc, left, root.head.i + 1))
+            _add_role(doc, table, ent, left, root.head.i + 1)
 
 
 def _role_mentions(doc: Doc, table: EntityTable) -> None:

@@ -245,3 +245,12 @@ def test_pronoun_outside_quotes_skips_names_inside_them() -> None:
     table = _table(inside, ("Ivan Koval", "Ivan Koval", "PERSON"),
                    ("Petro Shevchuk", "Petro Shevchuk", "PERSON"))
     assert table.antecedent(inside.index("He was")).name == "Petro Shevchuk"  # type: ignore[union-attr]
+
+
+def test_roles_are_trimmed_to_the_title(extractor: Extractor) -> None:
+    text = ("The bill reflects the views of Senator Maria Lopez. The panel heard his top "
+            "science adviser Tom Reyes and the former Secretary of State Anna Berg.")
+    result = extractor.extract(text, PUB)
+    assert _by_name(result, "Maria Lopez")["roles"] == ["Senator"]
+    assert _by_name(result, "Tom Reyes")["roles"] == ["top science adviser"]
+    assert _by_name(result, "Anna Berg")["roles"] == ["former Secretary of State"]
