@@ -236,7 +236,7 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
     cue_tagger, role_tagger = taggers
     found: list[_Found] = []
     for sent in table.sent_spans():
-        if not sent.text.strip():
+        if all(table.pos[i] == "SPACE" for i in range(sent.start, sent.end)):
             continue
         cue_tagger.set(table.cue_features(sent.start, sent.end))
         for run, p_cue in _cue_runs(cue_tagger, len(sent), sent.start):
