@@ -26,11 +26,14 @@ class IngestFigures:
     notes: list[str] = field(default_factory=list)
 
 
-async def _post_sync(url: str, texts: list[str], source: str, clients: int) -> float:
+async def _post_sync(url: str, texts: list[str], source: str, clients: int,
+                     notes: list[str] | None = None) -> float:
+    """Articles/s stored (failed requests are noted, not counted)."""
     queue: asyncio.Queue[str] = asyncio.Queue()
     for t in texts:
         queue.put_nowait(t)
     failures = 0
+    reasons: list[str] = []
 
     async def client(c: httpx.AsyncClient) -> None:
         nonlocal failures
@@ -39,15 +42,17 @@ async def _post_sync(url: str, texts: list[str], source: str, clients: int) -> f
             r = await c.post(
                 "/v1/articles", json={"text": text, "source": source, "published_at": "2016-10-01"}
             )
-            failures += r.status_code not in (200, 201)
+            if r.status_code not in (200, 201):
+                failures += 1
+                reasons.append(f"HTTP {r.status_code}: {r.text[:160]}")
 
     async with httpx.AsyncClient(base_url=url, timeout=600) as c:
         t = time.perf_counter()
         await asyncio.gather(*(client(c) for _ in range(clients)))
         elapsed = time.perf_counter() - t
-    if failures:
-        raise RuntimeError(f"{failures} synchronous posts failed")
-    return len(texts) / elapsed
+    if failures and notes is not None:
+        notes.append(f"sync: {failures} of {len(texts)} posts failed, e.g. {reasons[0]}")
+    return (len(texts) - failures) / elapsed
 
 
 async def _post_async(url: str, texts: list[str], source: str, batch: int) -> float:
@@ -94,7 +99,7 @@ def run(
         NEWSCLAIMS_QUEUE_WORKER="off",
     ) as (url, proc):
         asyncio.run(_post_sync(url, texts[:2], f"warm-{tag}", 1))
-        fig.sync_docs_s = asyncio.run(_post_sync(url, texts, f"sync-{tag}", clients))
+        fig.sync_docs_s = asyncio.run(_post_sync(url, texts, f"sync-{tag}", clients, fig.notes))
         if backend == "sqlite":
             fig.worker_rss_mb += [("SQLite API: extraction pool process", mb) for mb in _pool_rss(proc.pid)]
     if backend == "sqlite":  # asynchronous: the API's embedded queue worker over its pool

@@ -25,13 +25,14 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.articles import repository as articles_repo
+from app.articles.pool import ExtractionUnavailable
 from app.articles.service import store_result
 from app.core.database import Database
 from app.extraction import EXTRACTOR_VERSION
-from app.extraction.pipeline import ArticleInput
+from app.extraction.inputs import ArticleInput
 
 from . import repository as repo
 from .models import DONE, FAILED
@@ -113,8 +114,8 @@ class QueueWorker:
             if w is None:  # deleted meanwhile (its item went with it): nothing to store
                 continue
             if c.attempts > self.cfg.job_max_attempts:
-                await self._fail(c, w, f"gave up after {c.attempts - 1} attempts (the worker stopped each "
-                                       "time)")
+                await self._fail(c, w, f"gave up after {c.attempts - 1} attempts (the worker stopped or "
+                                       "failed each time)")
                 continue
             todo.append((c, w))
         if not todo:
@@ -123,6 +124,12 @@ class QueueWorker:
         results: list[dict[str, Any] | BaseException]
         try:
             results = list(await self.extract(inputs))
+        except ExtractionUnavailable as exc:  # the pool is restarting: not the articles' fault
+            for c, _ in todo:
+                async with self.db.session() as s:
+                    await repo.release(s, c.id, self.owner, f"extraction unavailable, retried: {exc}")
+            await asyncio.sleep(1.0)
+            return
         except Exception:  # one bad article must not sink the batch: retry one by one
             results = []
             for item in inputs:
@@ -145,11 +152,19 @@ class QueueWorker:
             self.processed += 1
         except LeaseLost:
             log.warning("queue worker %s: lost the lease of item %s", self.owner, c.id)
-        except DBAPIError as exc:  # e.g. a deadlock with another writer: give it back to the queue
-            log.warning("queue worker %s: storing article %s failed, requeued: %s",
-                        self.owner, w.article_id, exc)
-            async with self.db.session() as s:
-                await repo.release(s, c.id, self.owner, f"storing failed, retried: {type(exc).__name__}")
+        except DBAPIError as exc:
+            if _transient(exc):  # e.g. a deadlock with another writer: give it back to the queue
+                log.warning("queue worker %s: storing article %s failed, requeued: %s",
+                            self.owner, w.article_id, exc)
+                async with self.db.session() as s:
+                    await repo.release(s, c.id, self.owner, f"storing failed, retried: {type(exc).__name__}")
+            else:  # the same data would fail again: record why, do not retry
+                log.error("queue worker %s: storing article %s failed: %s", self.owner, w.article_id, exc)
+                reason = str(exc.orig if exc.orig is not None else exc).splitlines()[0]
+                await self._fail(c, w, f"storing failed: {type(exc).__name__}: {reason}")
+        except Exception as exc:  # a result the storage code rejects: record why, do not retry
+            log.exception("queue worker %s: storing article %s failed", self.owner, w.article_id)
+            await self._fail(c, w, f"storing failed: {type(exc).__name__}: {exc}")
 
     async def _fail(self, c: repo.Claimed, w: repo.Work, reason: str) -> None:
         with suppress(LeaseLost):
@@ -157,6 +172,12 @@ class QueueWorker:
                 if not await repo.finish(s, c.id, self.owner, FAILED, reason):
                     raise LeaseLost
                 await articles_repo.mark_failed(s, w.article_id, reason, EXTRACTOR_VERSION)
+
+
+def _transient(exc: DBAPIError) -> bool:
+    """Worth retrying: a lost connection, a lock timeout, a deadlock or serialization failure."""
+    code = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+    return exc.connection_invalidated or isinstance(exc, OperationalError) or code.startswith("40")
 
 
 async def _first(*aws: Awaitable[Any]) -> None:

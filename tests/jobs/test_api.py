@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
+from app.articles import repository as articles_repo
 from app.articles.models import Article
+from app.articles.schemas import ArticleCreate
 from app.claims.models import Claim
+from app.core.database import utcnow
 from app.jobs import repository as repo
-from app.jobs.models import DONE
+from app.jobs.models import DONE, RUNNING, JobItem
+from app.jobs.service import article_fields
 from app.jobs.settings import JobSettings
 from app.jobs.worker import QueueWorker
 
@@ -169,3 +174,32 @@ async def test_lists_stream_as_ndjson(jobs_app: FastAPI, jobs_client: httpx.Asyn
     r = await jobs_client.get("/v1/claims", params={"cursor": "nonsense"},
                               headers={"Accept": "application/x-ndjson"})
     assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json")
+
+
+
+async def test_unstorable_result_fails_the_article_once(jobs_app: FastAPI,
+                                                        jobs_client: httpx.AsyncClient) -> None:
+    """A result the storage rejects marks the article failed with the reason (no retry loop)."""
+    db = jobs_app.state.db
+    async with db.session() as s:  # an item already leased to our worker, out of others' reach
+        article_id = await articles_repo.insert_new(s, article_fields(ArticleCreate(**make_article())))
+        assert article_id is not None
+        job_id = await repo.create_job(s, "ingest", 1)
+        await repo.add_items(s, job_id, [(0, article_id, RUNNING)])
+        await s.execute(update(JobItem).where(JobItem.job_id == job_id)
+                        .values(lease_owner="worker-b", lease_expires_at=utcnow() + timedelta(minutes=5)))
+        item_id = (await s.execute(select(JobItem.id).where(JobItem.job_id == job_id))).scalar_one()
+
+    async def broken(items: list[Any]) -> list[dict[str, Any]]:
+        return [{"claims": [{"id": "c1", "kind": "direct", "content": {"start": "not a number"}}],
+                 "entities": [], "timexes": [], "events": []} for _ in items]
+
+    worker = QueueWorker(db, broken, JobSettings(), owner="worker-b")
+    await worker._process([repo.Claimed(item_id, job_id, article_id, 1)])
+    job = (await jobs_client.get(f"/v1/jobs/{job_id}")).json()
+    assert job["state"] == "done" and job["counts"]["failed"] == 1
+    [err] = job["errors"]
+    assert err["attempts"] == 0 and err["error"].startswith("storing failed: ValueError")
+    a = (await jobs_client.get(f"/v1/articles/{article_id}")).json()
+    assert a["extraction"]["state"] == "failed" and a["extraction"]["error"].startswith("storing failed")
+    assert a["claims"] == []
