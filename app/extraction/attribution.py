@@ -260,6 +260,10 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
                 last = _snap_subtree(table, cont, cue)
                 start, end = _trim(text, doc[cont[0]].idx, doc[last].idx + len(doc[last].text))
                 start, end = _cut_at_cue(text, mask, start, end, cue, source)
+                anchor_tok = cue_anchor(cue)
+                subj = next((c for c in anchor_tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+                if subj is not None and not mask[anchor_tok.idx] and _parenthetical(table, subj, anchor_tok):
+                    start, end = _trim(text, sent.start_char, sent.end_char)  # "A, X said, B."
                 start, end = _one_paragraph(text, start, end, cue[0].idx)
                 start, end = _extend_quote(text, mask, start, end)
                 start, end = _continue_quote(text, mask, start, end, _char_span(cue)[1],
@@ -323,11 +327,22 @@ def _syntactic_content(ctx: Context, table: TokenTable, mask: list[bool], tok: T
                                or (sent.start + 2 < subj.i < tok.i and tok.i >= sent.end - 3)):
         first = min(t.i for t in subj.subtree)
         start, end = sent.start_char, ctx.doc[first].idx
+    elif subj is not None and _parenthetical(table, subj, tok):
+        # "The latest test, North Korea said, was its biggest yet."
+        start, end = sent.start_char, sent.end_char
     else:
         return None
     start, end = _trim(text, start, end)
     start, end = _extend_quote(text, mask, start, end)
     return (start, end) if end - start >= MIN_CONTENT_CHARS else None
+
+
+def _parenthetical(table: TokenTable, subj: Token, verb: Token) -> bool:
+    """ ", X said," inside a sentence: commas around the subject and its verb."""
+    first = min(table.subtree(subj.i))
+    s, e = table.sent_bounds(verb.i)
+    return (s < first - 1 and verb.i + 2 < e and table.texts[first - 1] == ","
+            and table.texts[verb.i + 1] == "," and first < verb.i)
 
 
 def _rule_claims(ctx: Context, table: TokenTable, mask: list[bool], found: list[_Found]) -> list[_Found]:

@@ -109,6 +109,7 @@ def test_odd_number_of_quote_marks_stays_in_its_paragraph(extractor: Extractor) 
     ("Peter Novak added that the workers would be paid until June.", "workers would be paid", "Peter Novak",
      "add"),
     ("The factory will close in May, Peter Novak noted.", "factory will close", "Peter Novak", "note"),
+    ("The factory, Peter Novak said, will close in May.", "will close in May", "Peter Novak", "say"),
     ("Peter Novak was quoted as saying that the factory would close.", "factory would close", "Peter Novak",
      None),
 ])
