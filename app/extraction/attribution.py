@@ -13,6 +13,7 @@ Two layers:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -408,6 +409,24 @@ def _inverted_report(table: TokenTable, sent: SpacySpan, cue: list[Token],
     return (start, end) if end - start >= MIN_CONTENT_CHARS else None
 
 
+_DASH_SIGNED = re.compile(
+    "([\u201c\u201d\"][^\n]{3,}?[\u201d\"])[ \t]*([\u2015\u2014\u2013])[ \t]*"
+    "([A-Z][\\w.'\u2019-]*(?:[ \t]+[A-Z][\\w.'\u2019-]*){0,4})[ \t]*[.,]?[ \t]*$", re.MULTILINE)
+
+
+def _dash_signed(ctx: Context, have: list[_Found]) -> list[_Found]:
+    """Testimonials signed with a dash: '"Quote." ― Jane Doe' (the name signs the quote)."""
+    out: list[_Found] = []
+    doc = ctx.doc
+    for m in _DASH_SIGNED.finditer(ctx.text):
+        cue = doc.char_span(m.start(2), m.end(2), alignment_mode="expand")
+        src = doc.char_span(m.start(3), m.end(3), alignment_mode="expand")
+        if cue is None or src is None:
+            continue
+        out.append(_Found(list(cue), [t for t in src if not t.is_punct], (m.start(1), m.end(1)), 0.6))
+    return out
+
+
 def _floating_quotes(ctx: Context, mask: list[bool], found: list[_Found]) -> list[_Found]:
     """Quoted paragraphs no claim covers, whose speaker is the last source of the paragraph
     before: the quote continues the previous speaker ("floating" quotes)."""
@@ -659,6 +678,10 @@ def annotate(ctx: Context) -> None:
     table = TokenTable(doc, mask, text)
     found = _statistical(ctx, table, taggers, mask)
     found.extend(_rule_claims(ctx, table, mask, found))
+    signed = _dash_signed(ctx, found)
+    if signed:  # the signature names the speaker better than a cue the tagger found inside
+        spans = [f.content for f in signed]
+        found = [f for f in found if not any(_jaccard(f.content, s) > 0.3 for s in spans)] + signed
     found.extend(_floating_quotes(ctx, mask, found))
     found.sort(key=lambda f: (f.content[0], -f.confidence))
     resolver = _Resolver(ctx)

@@ -272,3 +272,12 @@ def test_sample_article_statements(extractor: Extractor, samples_dir: Path) -> N
     axios = find(cs, "Trump's advisers are expected")
     assert axios["said_on"] is not None and axios["said_on"]["timex"] is not None
     assert not any("Polishchuk" in (c["source"] or {}).get("text", "") for c in cs)
+
+
+def test_quote_signed_with_a_dash(extractor: Extractor) -> None:
+    text = ("Readers wrote in.\n\n"
+            "\u201cThe new bridge changed my commute. I save an hour a day.\u201d \u2015 Maria Lopez\n"
+            "\u201cThe tolls are too high.\u201d\u2015 Peter Novak.\n")
+    cs = claims(extractor, text)
+    assert speaker(find(cs, "save an hour")) == "Maria Lopez"
+    assert speaker(find(cs, "tolls are too high")) == "Peter Novak"
