@@ -242,6 +242,13 @@ def _status(tok: Token, verb: Token | None, nouns: list[Token], dated: bool) -> 
         return "ongoing", False
     if chain and not nouns:  # tense speaks for a direct argument only, not "X for the Y at a rally"
         v = chain[0]
+        if v.tag_ == "VB" and len(chain) > 1:  # "began discussing", not "agreed to meet"
+            if cues.get(chain[1].lemma_.lower()) != "aspect":
+                return None, False
+            v = chain[1]
+        elif v.tag_ == "VBG" and v.dep_ == "xcomp" and len(chain) > 1 \
+                and cues.get(chain[1].lemma_.lower()) == "aspect":
+            v = chain[1]
         auxes = {c.lower_ for c in v.children if c.dep_ in ("aux", "auxpass")}
         if v.tag_ == "VBD" or (v.tag_ == "VBN" and (auxes & {"has", "have", "had", "was", "were"}
                                                     or v.dep_ in ("acl", "amod"))):
@@ -338,7 +345,7 @@ def _participants(tok: Token, type_: str, verb: Token | None, idx: _Index) -> li
     for t in toks:
         if t.dep_ != "poss" and _possessor(t):
             continue
-        if t.dep_ in ("compound", "nmod") and _family(type_) != "meeting":
+        if t.dep_ in ("compound", "nmod") and type_ != "meeting":
             continue  # "the Atlanta clinic bombing": a place, read by `_place`
         if idx.line[t.i] != idx.line[tok.i]:  # a caption run into the sentence: stay on the line
             t = next((c for c in t.subtree if idx.line[c.i] == idx.line[tok.i]
@@ -353,7 +360,7 @@ def _participants(tok: Token, type_: str, verb: Token | None, idx: _Index) -> li
 
 def _place(tok: Token, type_: str, verb: Token | None, idx: _Index) -> str | None:
     cands: list[Token] = _pobjs(tok, ("in", "at"))
-    if tok.pos_ == "NOUN" and _family(type_) != "meeting":
+    if tok.pos_ == "NOUN" and type_ != "meeting":
         cands += _args(tok, ("compound", "nmod"))
     if type_ in ("visit", "attack"):
         cands += _pobjs(tok, ("to",) if type_ == "visit" else ("on", "of"))
@@ -570,7 +577,7 @@ def annotate(ctx: Context) -> None:
         verb, nouns = _governor(tok)
         participants = _participants(tok, type_, verb, idx)
         place = _place(tok, type_, verb, idx)
-        if place in participants and _family(type_) != "meeting":
+        if place in participants and type_ != "meeting":
             participants.remove(place)  # "visited Baghdad": where, not who
         date, attached = _date(tok, verb, idx, trigger_tokens - {tok.i})
         status, negated = _status(tok, verb, nouns, date is not None and bool(date.value))

@@ -47,6 +47,8 @@ def _check_spans(text: str, result: dict[str, Any]) -> None:
     ("The summit in Oslo was cancelled.", "cancelled"),
     ("Her likely visit to Rome could be delayed.", "uncertain"),
     ("The two delegations are holding talks in Doha.", "ongoing"),
+    ("The two leaders agreed to meet again in Boston.", "planned"),
+    ("The ministers began talks in Geneva on Monday.", "occurred"),
 ])
 def test_status_from_tense_modality_and_hedges(extractor: Extractor, text: str, status: str) -> None:
     result = _run(extractor, text)
@@ -245,3 +247,10 @@ def test_past_meetings_sharing_one_person_stay_apart(extractor: Extractor) -> No
             "Nowak at the airport.")
     result = _run(extractor, text)
     assert len([e for e in result["events"] if e["type"] == "meeting"]) == 2
+
+
+def test_visited_place_is_not_a_participant(extractor: Extractor) -> None:
+    result = _run(extractor, "Anna Berg visited Kyiv on Monday.")
+    ev = _only(result)
+    assert _name(result, ev["place"]) == "Kyiv"
+    assert _names(result, ev["participants"]) == {"Anna Berg"}
