@@ -282,6 +282,15 @@ def _entities_of(tok: Token, idx: _Index) -> list[Entity]:
     return out
 
 
+def _same_line(t: Token, tok: Token, idx: _Index) -> Token | None:
+    """`t`, or the named word of its phrase on the trigger's line: a caption run into the
+    sentence ("report to Zelenskyy\n\nRustem Umerov (Photo: ...)") is not an argument."""
+    if idx.line[t.i] == idx.line[tok.i]:
+        return t
+    return next((c for c in t.subtree if idx.line[c.i] == idx.line[tok.i] and idx.ent[c.i] is not None),
+                None)
+
+
 def _possessor(tok: Token) -> bool:
     """"Trump" in "Trump's son-in-law": a modifier, not a participant."""
     return tok.dep_ == "poss" or any(c.tag_ == "POS" for c in tok.children)
@@ -347,12 +356,10 @@ def _participants(tok: Token, type_: str, verb: Token | None, idx: _Index) -> li
             continue
         if t.dep_ in ("compound", "nmod") and type_ != "meeting":
             continue  # "the Atlanta clinic bombing": a place, read by `_place`
-        if idx.line[t.i] != idx.line[tok.i]:  # a caption run into the sentence: stay on the line
-            t = next((c for c in t.subtree if idx.line[c.i] == idx.line[tok.i]
-                      and idx.ent[c.i] is not None), t)
-            if idx.line[t.i] != idx.line[tok.i]:
-                continue
-        for e in _entities_of(t, idx):
+        on_line = _same_line(t, tok, idx)
+        if on_line is None:
+            continue
+        for e in _entities_of(on_line, idx):
             if e.type in PARTICIPANT_TYPES and e.id not in out:
                 out.append(e.id)
     return out
@@ -520,16 +527,35 @@ def _status_of(ev: _Event, published: str | None) -> EventStatus:
     return "uncertain"
 
 
-def _summary(ev: _Event, table: EntityTable | None) -> str:
-    nouns = [m for m in ev.mentions if m.tok.pos_ == "NOUN"]
-    label = (nouns[0].tok.text.lower() if nouns and nouns[0].tok.text.isalpha() else ev.mentions[0].label)
+def _joined(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _summary(ev: _Event, idx: _Index) -> str:
+    table = idx.table
+    nouns = [m for m in ev.mentions if m.tok.pos_ == "NOUN" and m.tok.text.isalpha()]
+    # Named after its most informative noun mention: "talks between the US and Ukraine on
+    # December 19" rather than a headline's bare "meeting".
+    best = max(nouns, key=lambda m: len(m.participants) + (m.place is not None) + (m.date is not None),
+               default=None)
+    label = best.tok.text.lower() if best is not None else ev.mentions[0].label
     keys = {_key(p, table) for p in ev.participants
             if table and (e := table.get(p)) and e.type != "NORP"}
     names = [_key(p, table) if e.type == "NORP" else e.name for p in ev.participants
              if table and (e := table.get(p)) and not (e.type == "NORP" and _key(p, table) in keys)]
     text = label[:1].upper() + label[1:]
+    if ev.type == "briefing" and table is not None:  # "Report by A to B"
+        to = {e.id for m in ev.mentions for t in _pobjs(m.tok, ("to",))
+              if (t2 := _same_line(t, m.tok, idx)) is not None for e in _entities_of(t2, idx)}
+        by = [table.get(p) for p in ev.participants if p not in to]
+        rec = [table.get(p) for p in ev.participants if p in to]
+        if by:
+            text += " by " + _joined([e.name for e in by if e])
+        if rec:
+            text += " to " + _joined([e.name for e in rec if e])
+        names = []
     if names:
-        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        joined = _joined(names)
         prep = _SUMMARY_PREP.get(ev.type, "involving")
         if prep == "between" and len(names) == 1:
             prep = "with"
@@ -652,7 +678,7 @@ def annotate(ctx: Context) -> None:
     for n, (ev, spans) in enumerate(zip(events, all_spans, strict=True), 1):
         claims = list(dict.fromkeys(c for s in spans for c in reported.get(s.start, [])))
         out.append(Event(
-            id=f"v{n}", trigger=spans[0], type=ev.type, summary=_summary(ev, idx.table),
+            id=f"v{n}", trigger=spans[0], type=ev.type, summary=_summary(ev, idx),
             status=_status_of(ev, published),
             date=DateRef(ev.date.value, ev.date.id) if ev.date else (
                 DateRef(None, ev.relative[0].id) if ev.relative and ev.relative_to else None),
