@@ -717,7 +717,9 @@ def annotate(ctx: Context) -> None:
     cands += gaz
     covered |= _covered_tokens(doc, [(c.start, c.end) for c in gaz])
     _retype(doc, text, cands)
-    surnames = {surname_key(text[c.start:c.end]) for c in cands}
+    # Surnames of people, and single names NER typed ORG that may be people ("Zelenskyy").
+    surnames = {surname_key(text[c.start:c.end]) for c in cands if c.label == "PERSON" or (
+        c.label == "ORG" and " " not in text[c.start:c.end] and _looks_personal(text[c.start:c.end]))}
     cands += _titled_candidates(doc, text, covered, surnames)
     _retype(doc, text, cands)
     _strip_person_prefix(doc, text, cands)
