@@ -76,7 +76,6 @@ class _Event:
     date: Timex | None = None
     statuses: list[str] = field(default_factory=list)
     last_sent: int = 0
-    last_pos: int = 0
     relative: tuple[Timex, str, int] | None = None  # (duration, before|after, governing token)
     relative_to: _Event | None = None
 
@@ -588,9 +587,8 @@ def _claims_at(ctx: Context, offsets: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def annotate(ctx: Context) -> None:
-    """Stage 4: fill `ctx.events`."""
-    doc, idx = ctx.doc, _Index(ctx)
+def _mentions(doc: Doc, idx: _Index) -> list[_Mention]:
+    """Every trigger that passes its conditions, with its own arguments, date and status."""
     found: list[tuple[Token, str, str, set[str]]] = []
     for tok in doc:
         if tok.pos_ in ("NOUN", "VERB", "AUX"):
@@ -620,6 +618,11 @@ def annotate(ctx: Context) -> None:
         mentions.append(_Mention(tok, type_, label, idx.sent_of[tok.i], participants, place, date,
                                  status, _anaphor(tok, own_args), negated,
                                  None if date is not None else _relative(tok, idx), verb))
+    return mentions
+
+
+def _merge(mentions: list[_Mention], idx: _Index) -> list[_Event]:
+    """Event coreference in text order (see the module docstring)."""
     events: list[_Event] = []
     recent: dict[int, _Event] = {}  # id -> event, least recently mentioned first
     by_token: dict[int, _Event] = {}
@@ -646,7 +649,6 @@ def annotate(ctx: Context) -> None:
         target.mentions.append(m)
         by_token[m.tok.i] = target
         target.last_sent = m.sent
-        target.last_pos = m.tok.i
         recent.pop(id(target), None)
         recent[id(target)] = target
         target.relative = target.relative or m.relative
@@ -658,20 +660,31 @@ def annotate(ctx: Context) -> None:
             target.date = m.date
         if m.status:
             target.statuses.append(m.status)
-    published = ctx.published_at.isoformat() if ctx.published_at else None
-    text = ctx.text  # computed by spaCy on every access: read once
-    out: list[Event] = []
+    _link_relatives(events)
+    return events
+
+
+def _link_relatives(events: list[_Event]) -> None:
+    """"Y came two weeks after X met": X's event is dated relative to Y's."""
     heads: dict[int, _Event] = {}
     for ev in events:
         for m in ev.mentions:
             heads.setdefault(m.tok.i, ev)
-            verb = m.verb
-            if verb is not None:
-                heads.setdefault(verb.i, ev)
+            if m.verb is not None:
+                heads.setdefault(m.verb.i, ev)
     for ev in events:
         if ev.relative is not None and ev.date is None:
             other = heads.get(ev.relative[2])
             ev.relative_to = other if other is not ev else None
+
+
+def annotate(ctx: Context) -> None:
+    """Stage 4: fill `ctx.events`."""
+    idx = _Index(ctx)
+    events = _merge(_mentions(ctx.doc, idx), idx)
+    published = ctx.published_at.isoformat() if ctx.published_at else None
+    text = ctx.text  # computed by spaCy on every access: read once
+    out: list[Event] = []
     all_spans = [[Span.of(text, m.tok.idx, m.tok.idx + len(m.tok.text)) for m in ev.mentions]
                  for ev in events]
     reported = _claims_at(ctx, [s.start for spans in all_spans for s in spans])
