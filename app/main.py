@@ -26,6 +26,7 @@ from app.events.router import router as events_router
 from app.extraction import EXTRACTOR_VERSION
 from app.jobs.router import router as jobs_router
 from app.jobs.worker import start_embedded
+from app.openapi import install as install_openapi
 
 VERSION = "0.1.0"
 
@@ -63,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Who said what, about whom, and what happened when: claims, entities, timexes and events "
         "extracted from news articles.",
         description=f"Extractor version {EXTRACTOR_VERSION}. Errors are RFC 9457 problem documents "
-        "(`application/problem+json`) carrying the request id.",
+        "(`application/problem+json`) carrying the request id. The `/v1` operations take an API key "
+        "(`Authorization: Bearer` or `X-API-Key`) unless `NEWSCLAIMS_AUTH=none`, or, with the default "
+        "`auto`, until the first key is created.",
         lifespan=lifespan,
         docs_url="/docs" if settings.docs_enabled else None,
         redoc_url=None,
@@ -75,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_production(app, settings)  # auth, limits, idempotency, logs, metrics, proxy (outermost)
     for router in (articles_router, claims_router, entities_router, events_router, jobs_router):
         app.include_router(router)
+    install_openapi(app)  # middleware refusals and security schemes in the document (app/openapi.py)
 
     @app.get("/livez", response_model=Health, tags=["health"], summary="The process is up")
     async def livez() -> Health:

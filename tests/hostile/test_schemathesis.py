@@ -1,9 +1,7 @@
 """Schemathesis against the app's own OpenAPI, over real HTTP to a live uvicorn on loopback:
-every operation, a bounded number of generated cases, zero server errors and every response
-matching its declared schema. Ends with SIGTERM: the server must drain and exit cleanly.
-
-The stricter conformance checks (documented status codes and media types for every error) run
-with `make` outside the suite; see docs/operations.md.
+every operation, a bounded number of generated cases, zero server errors, and every response
+documented: its status code, its media type (problem documents are `application/problem+json`)
+and its schema. Ends with SIGTERM: the server must drain and exit cleanly.
 """
 
 from __future__ import annotations
@@ -24,6 +22,8 @@ pytest.importorskip("schemathesis")
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_EXAMPLES = 12
+# every answer documented: its status code, its media type and its schema
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
 # The CLI, plus a serializer for the batch endpoint's NDJSON body (schemathesis has none built in).
 RUNNER = """
@@ -79,7 +79,7 @@ def live_server(db_url: str, tmp_path: Path) -> Iterator[tuple[str, subprocess.P
 def test_schemathesis_all_operations(live_server: tuple[str, subprocess.Popen[bytes], Path]) -> None:
     base, proc, log = live_server
     cmd = [sys.executable, "-c", RUNNER, "run", f"{base}/openapi.json",
-           "--checks", "not_a_server_error,response_schema_conformance",
+           "--checks", CHECKS,
            "--max-examples", str(MAX_EXAMPLES), "--workers", "1", "--seed", "20251219",
            "--phases", "examples,coverage,fuzzing", "--generation-database", "none", "--no-color",
            "--generation-allow-x00", "false", "--request-timeout", "60"]
