@@ -82,7 +82,7 @@ async def store_document_claims(
             "cue_start": _span(cue, "start"),
             "cue_end": _span(cue, "end"),
             "cue_text": _span(cue, "text"),
-            "cue_lemma": _span(cue, "lemma"),
+            "cue_lemma": (_span(cue, "lemma") or "")[:64] or None,  # the column is VARCHAR(64)
             "speaker_id": speaker,
             "source_start": _span(source, "start"),
             "source_end": _span(source, "end"),
