@@ -366,9 +366,11 @@ def _gazetteer_candidates(doc: Doc, text: str, covered: set[int]) -> list[_Cand]
     return out
 
 
-def _titled_candidates(doc: Doc, text: str, covered: set[int], surnames: set[str]) -> list[_Cand]:
-    """Uncovered capitalised name runs (2-3 words) after a title in the same sentence, or ending
-    in a surname seen elsewhere: "the president of Ukraine To Volodymyr Zelenskyy"."""
+def _titled_candidates(doc: Doc, text: str, covered: set[int], surnames: set[str],
+                       credit_starts: set[int]) -> list[_Cand]:
+    """Uncovered capitalised name runs (2-3 words) after a title in the same sentence, ending in
+    a surname seen elsewhere, or captioned by a photo credit: "the president of Ukraine To
+    Volodymyr Zelenskyy", "Rustem Umerov (Photo: ...)"."""
     out, i, n = [], 0, len(doc)
     while i < n:
         if i in covered or doc[i].pos_ != "PROPN" or not _is_name_word(doc[i]):
@@ -385,14 +387,15 @@ def _titled_candidates(doc: Doc, text: str, covered: set[int], surnames: set[str
             sent_start = doc[i].sent.start
             titled = any(_title_kind(doc[k].text.rstrip(".")) in ("title", "honorific")
                          for k in range(max(sent_start, i - 6), i))
-            if "\n" not in text[s:e] and (titled or fold(doc[j - 1].text) in surnames) \
+            captioned = _captioned(text, e, credit_starts)
+            if "\n" not in text[s:e] and (titled or captioned or fold(doc[j - 1].text) in surnames) \
                     and not gazetteer().get(text[s:e]):
                 out.append(_Cand(s, e, "PERSON"))
         i = max(j, i + 1)
     return out
 
 
-def _retype(doc: Doc, text: str, cands: list[_Cand]) -> None:
+def _retype(doc: Doc, text: str, cands: list[_Cand], credit_starts: set[int]) -> None:
     """Fix NER types with the gazetteer, demonyms and person evidence from the context."""
     gaz, dem = gazetteer(), demonyms()
     for c in cands:
@@ -404,7 +407,8 @@ def _retype(doc: Doc, text: str, cands: list[_Cand]) -> None:
         elif c.label in ("ORG", "FAC", "LOC", "GPE") and " " in name \
                 and name.split()[-1] in media_heads():
             c.label = MEDIA
-        elif c.label in ("ORG", "GPE", "NORP") and _person_context(doc, text, c):
+        elif c.label in ("ORG", "GPE", "NORP") and (_person_context(doc, text, c) or (
+                " " in name and _looks_personal(name) and _captioned(text, c.end, credit_starts))):
             c.label = "PERSON"
     persons = {surname_key(text[c.start:c.end]) for c in cands if c.label == "PERSON"}
     variants = {translit_key(text[c.start:c.end]) for c in cands if c.label == "PERSON"}
@@ -440,6 +444,14 @@ def _strip_person_prefix(doc: Doc, text: str, cands: list[_Cand]) -> None:
                 break
         if k:
             c.start = toks[k].idx
+
+
+def _captioned(text: str, end: int, credit_starts: set[int]) -> bool:
+    """Whether a photo credit follows: "Rustem Umerov (Photo: ...)" names the person pictured."""
+    k = end
+    while k < len(text) and text[k] == " ":
+        k += 1
+    return k in credit_starts
 
 
 def _looks_personal(name: str) -> bool:
@@ -716,12 +728,13 @@ def annotate(ctx: Context) -> None:
     gaz = _gazetteer_candidates(doc, text, covered)
     cands += gaz
     covered |= _covered_tokens(doc, [(c.start, c.end) for c in gaz])
-    _retype(doc, text, cands)
+    credit_starts = {s for s, _ in credits}
+    _retype(doc, text, cands, credit_starts)
     # Surnames of people, and single names NER typed ORG that may be people ("Zelenskyy").
     surnames = {surname_key(text[c.start:c.end]) for c in cands if c.label == "PERSON" or (
         c.label == "ORG" and " " not in text[c.start:c.end] and _looks_personal(text[c.start:c.end]))}
-    cands += _titled_candidates(doc, text, covered, surnames)
-    _retype(doc, text, cands)
+    cands += _titled_candidates(doc, text, covered, surnames, credit_starts)
+    _retype(doc, text, cands, credit_starts)
     _strip_person_prefix(doc, text, cands)
     for c in sorted(cands, key=lambda c: c.start):
         table.add_mention(text[c.start:c.end], c.label, c.start, c.end)

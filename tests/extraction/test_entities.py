@@ -254,3 +254,11 @@ def test_roles_are_trimmed_to_the_title(extractor: Extractor) -> None:
     assert _by_name(result, "Maria Lopez")["roles"] == ["Senator"]
     assert _by_name(result, "Tom Reyes")["roles"] == ["top science adviser"]
     assert _by_name(result, "Anna Berg")["roles"] == ["former Secretary of State"]
+
+
+def test_captioned_name_is_a_person(extractor: Extractor) -> None:
+    text = "Talks resume\r\n\r\nMarko Danyliuk (Photo: A. Nowak / Agency)\r\n\r\nDanyliuk met the mayor."
+    result = extractor.extract(text, PUB)
+    person = _by_name(result, "Marko Danyliuk")
+    assert [m["text"] for m in person["mentions"]] == ["Marko Danyliuk", "Danyliuk"]
+    assert all("Nowak" not in e["name"] for e in _ents(result))
