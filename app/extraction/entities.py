@@ -343,7 +343,7 @@ def _covered_tokens(doc: Doc, spans: Iterable[tuple[int, int]]) -> set[int]:
     return covered
 
 
-def _gazetteer_candidates(doc: Doc, text: str, covered: set[int]) -> list[_Cand]:
+def _gazetteer_candidates(doc: Doc, text: str, covered: set[int], surnames: set[str]) -> list[_Cand]:
     """Names NER missed that the gazetteer knows ("wrote Axios"), longest first."""
     gaz, out = gazetteer(), []
     i, n = 0, len(doc)
@@ -358,7 +358,7 @@ def _gazetteer_candidates(doc: Doc, text: str, covered: set[int]) -> list[_Cand]
                 continue
             s, e = tok.idx, doc[j - 1].idx + len(doc[j - 1].text)
             hit = gaz.get(text[s:e])
-            if hit and "\n" not in text[s:e]:
+            if hit and "\n" not in text[s:e] and not (size == 1 and fold(text[s:e]) in surnames):
                 out.append(_Cand(s, e, hit[0]))
                 i = j - 1
                 break
@@ -398,9 +398,12 @@ def _titled_candidates(doc: Doc, text: str, covered: set[int], surnames: set[str
 def _retype(doc: Doc, text: str, cands: list[_Cand], credit_starts: set[int]) -> None:
     """Fix NER types with the gazetteer, demonyms and person evidence from the context."""
     gaz, dem = gazetteer(), demonyms()
+    # "Jim Jordan ... Jordan said": a surname of a person named in full is not the country.
+    full_surnames = {surname_key(text[c.start:c.end]) for c in cands
+                     if c.label == "PERSON" and " " in text[c.start:c.end]}
     for c in cands:
         name = text[c.start:c.end]
-        if name in gaz:
+        if name in gaz and not (c.label == "PERSON" and surname_key(name) in full_surnames):
             c.label = gaz[name][0]
         elif name in dem and c.label in ("GPE", "ORG", "LOC"):
             c.label = "NORP"
@@ -725,7 +728,9 @@ def annotate(ctx: Context) -> None:
     covered |= _covered_tokens(doc, [(e.start_char, e.end_char) for e in doc.ents
                                      if e.label_ not in NER_TYPES])
     covered |= _covered_tokens(doc, credits)
-    gaz = _gazetteer_candidates(doc, text, covered)
+    named = {surname_key(text[c.start:c.end]) for c in cands
+             if c.label == "PERSON" and " " in text[c.start:c.end]}
+    gaz = _gazetteer_candidates(doc, text, covered, named)
     cands += gaz
     covered |= _covered_tokens(doc, [(c.start, c.end) for c in gaz])
     credit_starts = {s for s, _ in credits}

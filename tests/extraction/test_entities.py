@@ -262,3 +262,11 @@ def test_captioned_name_is_a_person(extractor: Extractor) -> None:
     person = _by_name(result, "Marko Danyliuk")
     assert [m["text"] for m in person["mentions"]] == ["Marko Danyliuk", "Danyliuk"]
     assert all("Nowak" not in e["name"] for e in _ents(result))
+
+
+def test_surname_that_is_also_a_country(extractor: Extractor) -> None:
+    text = "Representative Jim Jordan spoke first. Jordan said the hearing would continue."
+    result = extractor.extract(text, PUB)
+    jordan = _by_name(result, "Jim Jordan")
+    assert jordan["type"] == "PERSON"
+    assert len(jordan["mentions"]) == 2
