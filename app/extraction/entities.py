@@ -2,26 +2,31 @@
 
 spaCy's small NER makes systematic mistakes on news text, so its spans are only candidates that
 are corrected with context and with tables kept as data (`data/titles.tsv`, `org_heads.tsv`,
-`gazetteer.tsv`, `demonyms.tsv`):
+`gazetteer.tsv`, `demonyms.tsv`, `media_heads.tsv`):
 
 - spans never cross a line break, and photo credits "(Photo: ...)" are not names;
 - an ORG span that runs from an organisation head into a personal name ("the National Security
   and Defense Council Rustem Umerov") is split into the organisation and the person;
 - a name NER typed ORG becomes PERSON when a title precedes it ("President Trump"), a kinship or
-  title noun follows its possessive ("Trump's son-in-law"), or the same surname is a PERSON
-  elsewhere in the article;
+  title noun follows its possessive ("Trump's son-in-law"), a photo credit captions it, or the
+  same surname is a PERSON elsewhere in the article; words glued before a name ("Injecting
+  Clinton", "New Mitt Romney") are dropped;
 - the gazetteer (general world knowledge: countries, capitals, international bodies, news
   outlets) fixes types, canonicalises aliases (US, U.S. -> United States) and finds names NER
-  missed; uncovered capitalised names after a title ("president ... Volodymyr Zelenskyy") and
-  bare surnames of known people are added;
-- roles come from title phrases before a name, appositions after it, and bracketed titles;
-  a later definite description equal to a known role ("the Russian dictator") is a mention.
+  missed; names ending in an outlet word ("Chicago Tribune") are MEDIA; uncovered capitalised
+  names after a title ("president ... Volodymyr Zelenskyy") or before a photo credit, and bare
+  surnames of known people are added;
+- roles come from title phrases before a name, appositions after it, and bracketed titles,
+  trimmed to the title; a later description equal to a known role ("the Russian dictator",
+  "Putin's special representative") is a mention of its holder.
 
 Media outlets: `Entity.type == "MEDIA"` (a spaCy-style label next to ORG). Use
 `EntityTable.is_media(entity)` rather than comparing strings, so the rule can change in one place.
 
 Within a document, "Rustem Umerov" ... "Umerov" ... "he" are one entity (`antecedent` resolves
-pronouns with gender and number agreement); a transliteration variant ("Vitkoff" for "Steve
+pronouns with gender and number agreement, and not into a quotation from outside it); pronouns
+are not added as mentions (the attribution stage resolves them in context); a transliteration
+variant ("Vitkoff" for "Steve
 Witkoff") joins only when it is the single candidate (see `names.translit_compatible`).
 Lookups by offset use a sorted index, so every stage stays linear in the size of the text.
 """
