@@ -1,6 +1,10 @@
 # syntax=docker/dockerfile:1
 # newsclaims: build the virtualenv in one stage, run it as a non-root user in a slim one.
 # The entrypoint applies migrations (`newsclaims migrate`) and then execs uvicorn.
+# No secret is baked in: the API-key pepper and the database password arrive at run time as files
+# (NEWSCLAIMS_API_KEY_PEPPER_FILE, NEWSCLAIMS_DATABASE_PASSWORD_FILE; see compose.yaml), and
+# .dockerignore keeps secrets/ and .env out of the build context. The root file system can be
+# mounted read-only: only /data (a volume) and /tmp (a tmpfs) are written.
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,9 +20,12 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("data"), description="Directory for the default SQLite database.")
     database_url: str | None = Field(
-        default=None,
+        default=None, repr=False,
         description="SQLAlchemy async URL; default sqlite+aiosqlite:///<data_dir>/newsclaims.db. "
-                    "PostgreSQL: postgresql+asyncpg://user:pass@host/db.")
+                    "PostgreSQL: postgresql+asyncpg://user@host/db (password: database_password_file).")
+    database_password_file: Path | None = Field(
+        default=None, description="File holding the database password (a container secret), put into "
+                                  "database_url so the password is in neither the image nor the environment.")
     database_echo: bool = Field(default=False, description="Log every SQL statement.")
     database_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size.")
     extraction_workers: int = Field(
@@ -39,6 +42,8 @@ class Settings(BaseSettings):
                                     "none = no checks (the gateway authenticates).")
     api_key_pepper: str = Field(default="", description="Server secret mixed into stored key hashes.",
                                 repr=False)
+    api_key_pepper_file: Path | None = Field(
+        default=None, description="File holding the pepper (a container secret); wins over api_key_pepper.")
     root_path: str = Field(default="", description="Path prefix the gateway serves the API under.")
     trusted_proxies: str = Field(
         default="127.0.0.1", description="Comma-separated gateway addresses/networks whose "
@@ -54,6 +59,22 @@ class Settings(BaseSettings):
     log_json: bool = Field(default=True, description="One JSON object per log line (false: plain text).")
     idempotency_ttl_s: int = Field(default=86_400, ge=60, description="How long Idempotency-Keys are kept.")
 
+    @model_validator(mode="after")
+    def _read_secret_files(self) -> Settings:
+        """Secrets mounted as files (compose/Kubernetes secrets) instead of environment values,
+        which leak into `docker inspect`, process listings and crash dumps."""
+        if self.api_key_pepper_file is not None:
+            self.api_key_pepper = _read_secret(self.api_key_pepper_file, "api_key_pepper_file")
+        if self.database_password_file is not None:
+            if not self.database_url:
+                raise ValueError("database_password_file needs database_url (the URL without the password)")
+            from sqlalchemy.engine import make_url
+
+            password = _read_secret(self.database_password_file, "database_password_file")
+            self.database_url = make_url(self.database_url).set(password=password).render_as_string(
+                hide_password=False)
+        return self
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -63,6 +84,16 @@ class Settings(BaseSettings):
     @property
     def effective_workers(self) -> int:
         return self.extraction_workers or os.cpu_count() or 1
+
+
+def _read_secret(path: Path, name: str) -> str:
+    try:
+        value = path.read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise ValueError(f"{name}: cannot read {path} ({exc.strerror})") from exc
+    if not value:
+        raise ValueError(f"{name}: {path} is empty")
+    return value
 
 
 @lru_cache(maxsize=1)

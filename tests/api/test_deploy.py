@@ -119,6 +119,7 @@ def test_entrypoint_migrates_then_serves(fresh_url: str, tmp_path: Path) -> None
         )
         listed = httpx.get(f"http://127.0.0.1:{port}/v1/articles", timeout=5)
         assert listed.status_code == 200 and listed.json()["items"] == []  # the schema exists
+        assert "server" not in listed.headers  # --no-server-header
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -151,3 +152,56 @@ def test_compose_runs_the_api_against_postgresql() -> None:
     assert "postgres" in services["api"]["depends_on"] and services["postgres"]["image"].startswith(
         "postgres"
     )
+
+
+def test_entrypoint_serves_behind_a_gateway_and_drains_within_the_grace_period() -> None:
+    script = (REPO / "docker" / "entrypoint.sh").read_text()
+    server = script[script.index("exec uvicorn"):]
+    assert '--forwarded-allow-ips "${NEWSCLAIMS_TRUSTED_PROXIES:-127.0.0.1}"' in server
+    assert "--timeout-graceful-shutdown 50" in server and "--no-server-header" in server
+    assert "--proxy-headers" in server
+
+
+def test_compose_production_settings_secrets_and_read_only_root() -> None:
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((REPO / "compose.yaml").read_text())
+    api, postgres = compose["services"]["api"], compose["services"]["postgres"]
+    env = api["environment"]
+    assert env["NEWSCLAIMS_AUTH"] == "keys"
+    assert api["stop_grace_period"] == "60s"
+    # the drain (uvicorn) fits inside the grace period (compose) before SIGKILL
+    assert 50 < int(api["stop_grace_period"].rstrip("s"))
+    # read-only root; the data directory is a volume, /tmp a tmpfs
+    assert api["read_only"] is True and "/tmp" in api["tmpfs"]
+    assert any(v.split(":")[1] == "/data" for v in api["volumes"])
+    assert "/data" in (REPO / "Dockerfile").read_text()
+    # secrets come from files, never from literals in compose or the image
+    assert make_url(env["NEWSCLAIMS_DATABASE_URL"]).password is None
+    assert env["NEWSCLAIMS_DATABASE_PASSWORD_FILE"] == "/run/secrets/db_password"
+    assert env["NEWSCLAIMS_API_KEY_PEPPER_FILE"] == "/run/secrets/api_key_pepper"
+    assert "NEWSCLAIMS_API_KEY_PEPPER" not in env and "POSTGRES_PASSWORD" not in postgres["environment"]
+    assert postgres["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
+    assert set(api["secrets"]) == {"db_password", "api_key_pepper"}
+    for secret in compose["secrets"].values():
+        assert secret["file"].startswith("./secrets/")
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "PEPPER" not in dockerfile.replace("NEWSCLAIMS_API_KEY_PEPPER_FILE", "")
+    assert "PASSWORD" not in dockerfile.replace("NEWSCLAIMS_DATABASE_PASSWORD_FILE", "")
+    ignored = (REPO / ".dockerignore").read_text().split()
+    assert "secrets" in ignored and ".env" in ignored
+
+
+def test_secrets_are_read_from_files(tmp_path: Path) -> None:
+    from app.core.settings import Settings
+
+    (tmp_path / "pw").write_text("p@ss:w/rd\n")
+    (tmp_path / "pepper").write_text("spice\n")
+    settings = Settings(database_url="postgresql+asyncpg://nc@db:5432/nc",
+                        database_password_file=tmp_path / "pw", api_key_pepper_file=tmp_path / "pepper")
+    assert make_url(settings.effective_database_url).password == "p@ss:w/rd"
+    assert settings.api_key_pepper == "spice"
+    assert "p@ss" not in repr(settings) and "spice" not in repr(settings)
+    with pytest.raises(ValueError, match="cannot read"):
+        Settings(api_key_pepper_file=tmp_path / "missing")
+    with pytest.raises(ValueError, match="needs database_url"):
+        Settings(database_password_file=tmp_path / "pw")
