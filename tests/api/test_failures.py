@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from fastapi import FastAPI
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
 
 from app.claims.service import ClaimService
+from app.cli.migrate import upgrade
+from app.core.settings import Settings
+from app.jobs.settings import JobSettings
+from app.jobs.worker import QueueWorker
+from app.main import create_app
 
+from .conftest import PG_ENV, _pg_admin, run_in_thread
 from .docs import uniq
 
 
@@ -50,3 +64,61 @@ async def test_unexpected_errors_are_500_problems_without_internals(
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["request_id"] == "boom-1" and r.headers["x-request-id"] == "boom-1"
     assert "secret" not in r.text and "Traceback" not in r.text
+
+
+@pytest_asyncio.fixture(params=["sqlite", "postgresql"])
+async def private_app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[FastAPI]:
+    """An app on a database of its own: `POST /v1/reprocess` queues every stale article, which
+    must not re-extract the hand-made documents of the shared test database."""
+    name = None
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'private.db'}"
+    else:
+        base = os.environ.get(PG_ENV)
+        if not base:
+            pytest.skip(f"PostgreSQL tests need {PG_ENV}")
+        name = f"newsclaims_private_{uuid.uuid4().hex[:12]}"
+        _pg_admin(base, f'CREATE DATABASE "{name}"')
+        url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        run_in_thread(lambda: upgrade(url))
+        application = create_app(Settings(database_url=url, data_dir=tmp_path, extraction_workers=1))
+        async with application.router.lifespan_context(application):
+            assert await application.state.pool.wait_ready()
+            yield application
+    finally:
+        if name is not None:
+            _pg_admin(str(base), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_database_lost_before_the_results_leaves_the_article_pending_for_reprocess(
+    private_app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The article is committed before extraction; when the database goes away before the
+    results are saved, the client gets a 503 and the article stays `pending` (with no extractor
+    version), so `POST /v1/reprocess` queues it and a worker completes it."""
+    import app.articles.service as articles_service
+
+    async def gone(*args: Any) -> None:
+        raise sa_exc.OperationalError("INSERT ...", {}, ConnectionError("server closed the connection"))
+
+    transport = httpx.ASGITransport(app=private_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as client:
+        body = {"text": f"Mayor Ilse {uniq()} said the bridge would reopen in May.", "source": "lost"}
+        with monkeypatch.context() as m:
+            m.setattr(articles_service, "store_result", gone)
+            r = await client.post("/v1/articles", json=body)
+        assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json"
+        [pending] = (await client.get("/v1/articles", params={"state": "pending"})).json()["items"]
+
+        r = await client.post("/v1/reprocess")
+        assert r.status_code == 202
+        assert [i["article_id"] for i in r.json()["items"]] == [pending["id"]]
+        worker = QueueWorker(private_app.state.db, private_app.state.pool.extract, JobSettings())
+        await worker.run(asyncio.Event(), exit_when_idle=True)
+        for _ in range(300):  # on SQLite the API's own queue worker may be storing it
+            article = (await client.get(f"/v1/articles/{pending['id']}")).json()
+            if article["extraction"]["state"] == "done":
+                break
+            await asyncio.sleep(0.1)
+        assert article["extraction"]["state"] == "done" and article["claims"]
