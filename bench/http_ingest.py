@@ -113,12 +113,12 @@ def run(
             NEWSCLAIMS_EXTRACTION_WORKERS=str(workers),
             NEWSCLAIMS_QUEUE_WORKER="on",
             NEWSCLAIMS_JOB_POLL_S="0.1",
-            NEWSCLAIMS_JOB_BATCH_SIZE=str(8 * workers),
+            NEWSCLAIMS_JOB_BATCH_SIZE="8",
         ) as (url, proc):
             asyncio.run(_post_sync(url, texts[:2], f"warm2-{tag}", 1))
             fig.async_docs_s = asyncio.run(_post_async(url, texts, f"async-{tag}", batch, fig.notes))
         fig.notes.append(
-            f"async: embedded queue worker, batches of {8 * workers} split over {workers} pool processes"
+            f"async: {workers} embedded queue worker loops (one per pool process), claims of 8"
         )
         return fig
     # PostgreSQL: the API only accepts; `workers` standalone `newsclaims worker` processes extract

@@ -190,40 +190,35 @@ async def _first(*aws: Awaitable[Any]) -> None:
 
 
 class Embedded:
-    """The API process's own worker loop (SQLite by default): extraction in the app's pool."""
+    """The API process's own queue worker loops (SQLite by default), one per extraction pool
+    process: each claims a batch and extracts it in the pool, so one loop stores its results
+    while another's batch is being parsed."""
 
-    def __init__(self, worker: QueueWorker | None) -> None:
-        self.worker = worker
+    def __init__(self, workers: list[QueueWorker]) -> None:
+        self.workers = workers
         self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        if worker is not None:
-            self._task = asyncio.get_running_loop().create_task(worker.run(self._stop))
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(w.run(self._stop)) for w in workers]
 
     def wake(self) -> None:
-        if self.worker is not None:
-            self.worker.wake()
+        for w in self.workers:
+            w.wake()
 
     async def stop(self) -> None:
         self._stop.set()
-        if self._task is not None:
+        for task in self._tasks:
             with suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
 
 def start_embedded(app: Any) -> Embedded:
     """Called from the application lifespan once `app.state.db` and `app.state.pool` exist; sets
-    `app.state.jobs` (the routers use it to wake the loop)."""
+    `app.state.jobs` (the routers use it to wake the loops)."""
     cfg: JobSettings = getattr(app.state, "job_settings", None) or JobSettings()
     db: Database = app.state.db
     run_here = cfg.queue_worker == "on" or (cfg.queue_worker == "auto" and db.dialect == "sqlite")
     pool = app.state.pool
-
-    async def extract(items: list[ArticleInput]) -> list[dict[str, Any]]:
-        """The batch split over the pool's processes, so every core works on it."""
-        size = -(-len(items) // max(1, pool.workers))
-        parts = await asyncio.gather(*(pool.extract(items[i:i + size]) for i in range(0, len(items), size)))
-        return [doc for part in parts for doc in part]
-
-    worker = QueueWorker(db, extract, cfg, owner=f"api-{worker_id()}") if run_here else None
-    app.state.jobs = Embedded(worker)
+    loops = max(1, pool.workers) if run_here else 0
+    app.state.jobs = Embedded([QueueWorker(db, pool.extract, cfg, owner=f"api-{worker_id()}")
+                               for _ in range(loops)])
     return app.state.jobs
