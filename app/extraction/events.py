@@ -252,8 +252,10 @@ def _status(tok: Token, verb: Token | None, nouns: list[Token], dated: bool) -> 
         if v.tag_ == "VBD" or (v.tag_ == "VBN" and (auxes & {"has", "have", "had", "was", "were"}
                                                     or v.dep_ in ("acl", "amod"))):
             return "occurred", False
-        if v.tag_ == "VBG" and auxes & {"is", "are", "am"}:
+        if v.tag_ == "VBG" and auxes & {"is", "are", "am", "been", "'re", "'s"}:
             return "ongoing", False
+        if v.tag_ == "VBG" and auxes & {"was", "were"}:
+            return "occurred", False
     return None, False
 
 

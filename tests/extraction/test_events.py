@@ -48,6 +48,8 @@ def _check_spans(text: str, result: dict[str, Any]) -> None:
     ("Her likely visit to Rome could be delayed.", "uncertain"),
     ("The two delegations are holding talks in Doha.", "ongoing"),
     ("The two leaders agreed to meet again in Boston.", "planned"),
+    ("The two sides have been holding talks in Cairo.", "ongoing"),
+    ("The two sides were holding talks in Cairo when the news came.", "occurred"),
     ("The ministers began talks in Geneva on Monday.", "occurred"),
 ])
 def test_status_from_tense_modality_and_hedges(extractor: Extractor, text: str, status: str) -> None:
