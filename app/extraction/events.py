@@ -636,7 +636,9 @@ def _merge(mentions: list[_Mention], idx: _Index) -> list[_Event]:
             target = by_token[m.tok.head.i]
         elif m.anaphor:
             reach = 5 if m.anaphor == "strong" else 3
-            near = [ev for ev in _latest(recent, m.sent, reach) if _family(ev.type) == _family(m.type)]
+            near = [ev for ev in _latest(recent, m.sent, reach) if _family(ev.type) == _family(m.type)
+                    and not _date_conflict(ev.date, m.date)
+                    and not (ev.place and m.place and ev.place != m.place)]
             lemma = m.tok.lemma_.lower()  # "the talks" -> the latest "talks" first
             target = next((ev for ev in near if any(x.tok.lemma_.lower() == lemma for x in ev.mentions)),
                           near[0] if near else None)

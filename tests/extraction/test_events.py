@@ -256,3 +256,10 @@ def test_visited_place_is_not_a_participant(extractor: Extractor) -> None:
     ev = _only(result)
     assert _name(result, ev["place"]) == "Kyiv"
     assert _names(result, ev["participants"]) == {"Anna Berg"}
+
+
+def test_anaphor_with_a_conflicting_place_is_another_event(extractor: Extractor) -> None:
+    text = "The ministers held talks in Oslo on Monday. These talks in Rome will resume on Friday."
+    result = _run(extractor, text)
+    places = sorted(_name(result, e["place"]) or "" for e in result["events"])
+    assert places == ["Oslo", "Rome"]
