@@ -47,21 +47,26 @@ async def serve(url: str, cfg: JobSettings, model: str | None, exit_when_idle: b
 
     await asyncio.to_thread(init_worker, model)
 
+    parsing = asyncio.Lock()  # one model, one parse at a time; the other loop stores meanwhile
+
     async def extract(items: list[ArticleInput]) -> list[dict[str, Any]]:
-        return await asyncio.to_thread(extract_batch, items)
+        async with parsing:
+            return await asyncio.to_thread(extract_batch, items)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    db = Database(url, pool_size=2)
-    worker = QueueWorker(db, extract, cfg)
-    print(f"newsclaims worker {worker.owner}: ready", file=sys.stderr, flush=True)
+    db = Database(url, pool_size=3)
+    # two loops share the model: while one parses its batch, the other stores the previous one
+    loops = [QueueWorker(db, extract, cfg) for _ in range(2)]
+    name = loops[0].owner.rsplit(":", 1)[0]
+    print(f"newsclaims worker {name}: ready", file=sys.stderr, flush=True)
     try:
-        await worker.run(stop, exit_when_idle=exit_when_idle)
+        await asyncio.gather(*(w.run(stop, exit_when_idle=exit_when_idle) for w in loops))
     finally:
         await db.dispose()
-    print(f"newsclaims worker {worker.owner}: stopped after {worker.processed} articles",
+    print(f"newsclaims worker {name}: stopped after {sum(w.processed for w in loops)} articles",
           file=sys.stderr, flush=True)
     return 0
 
