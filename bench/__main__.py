@@ -106,7 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients for ingestion")
     ap.add_argument("--batch", type=int, default=50, help="articles per asynchronous batch request")
-    ap.add_argument("--scale", type=float, default=0.1, help="query database size: 1 = 1M claims")
+    ap.add_argument(
+        "--scale",
+        type=float,
+        default=float(os.environ.get("NEWSCLAIMS_BENCH_SCALE", "1")),
+        help="query database size: 1 (default, or NEWSCLAIMS_BENCH_SCALE) = 1M claims; seeded once, reused",
+    )
     ap.add_argument("--query-clients", type=int, default=32)
     ap.add_argument("--query-seconds", type=float, default=10.0)
     ap.add_argument(
