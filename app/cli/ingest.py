@@ -141,7 +141,8 @@ def _chunks(it: Iterator[dict[str, Any]], n: int) -> Iterator[list[dict[str, Any
         yield chunk
 
 
-async def ingest(args: argparse.Namespace, tally: Tally, on_progress: Any = None) -> None:
+async def ingest(args: argparse.Namespace, tally: Tally, on_progress: Any = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
     import os
 
     headers = {"User-Agent": "newsclaims-ingest"}
@@ -152,16 +153,26 @@ async def ingest(args: argparse.Namespace, tally: Tally, on_progress: Any = None
     queue: asyncio.Queue[list[dict[str, Any]] | None] = asyncio.Queue(maxsize=args.concurrency * 2)
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
     async with httpx.AsyncClient(base_url=args.url.rstrip("/"), headers=headers, limits=limits,
-                                 timeout=args.timeout) as client:
+                                 timeout=args.timeout, transport=transport) as client:
+
+        async def send_batch(chunk: list[dict[str, Any]]) -> None:
+            """One batch request; a batch the server finds too large (413) is sent in halves."""
+            keys = "".join(idempotency_key(a) for a in chunk)
+            batch_key = hashlib.sha256(keys.encode()).hexdigest()
+            resp = await post(client, "/v1/articles/batch", json=chunk, retries=args.retries,
+                              headers={"Idempotency-Key": "ingest-batch-" + batch_key[:40]})
+            if not isinstance(resp, str) and resp.status_code == 413 and len(chunk) > 1:
+                half = len(chunk) // 2
+                await send_batch(chunk[:half])
+                await send_batch(chunk[half:])
+                return
+            label = f"batch of {len(chunk)} from {chunk[0].get('external_id', '?')}"
+            _outcome(resp, tally, len(chunk), label)
 
         async def consume() -> None:
             while (chunk := await queue.get()) is not None:
                 if args.batch:
-                    keys = "".join(idempotency_key(a) for a in chunk)
-                    batch_key = hashlib.sha256(keys.encode()).hexdigest()
-                    resp = await post(client, "/v1/articles/batch", json=chunk, retries=args.retries,
-                                      headers={"Idempotency-Key": "ingest-batch-" + batch_key[:40]})
-                    label = f"batch of {len(chunk)} from {chunk[0].get('external_id', '?')}"
+                    await send_batch(chunk)
                 else:
                     extra = {"Idempotency-Key": idempotency_key(chunk[0])}
                     if args.respond_async:
@@ -169,7 +180,7 @@ async def ingest(args: argparse.Namespace, tally: Tally, on_progress: Any = None
                     resp = await post(client, "/v1/articles", json=chunk[0], retries=args.retries,
                                       headers=extra)
                     label = f"article {chunk[0].get('external_id') or chunk[0]['text'][:40]!r}"
-                _outcome(resp, tally, len(chunk), label)
+                    _outcome(resp, tally, len(chunk), label)
                 tally.done += len(chunk)
                 if on_progress is not None:
                     on_progress(tally.done)

@@ -3,6 +3,7 @@ database, real model), and the ingest client's retry rule."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -17,7 +18,7 @@ import httpx
 import pytest
 
 from app.cli import main
-from app.cli.ingest import idempotency_key, post
+from app.cli.ingest import Tally, idempotency_key, ingest, post
 
 from .conftest import ROOT, Live
 
@@ -150,3 +151,23 @@ def test_reprocess_command(live: Live, tmp_path: Path, capsys: pytest.CaptureFix
         assert time.monotonic() < deadline, job["counts"]
         time.sleep(0.3)
     assert job["kind"] == "reprocess" and job["counts"]["done"] == queued["queued"]
+
+
+async def test_batches_too_large_are_split(tmp_path: Path) -> None:
+    """A 413 on a batch sends it again in halves until the server takes it."""
+    sizes: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        n = len(json.loads(request.content))
+        sizes.append(n)
+        if n > 2:
+            return httpx.Response(413, json={"detail": "too large"})
+        return httpx.Response(202, json={"counts": {"duplicate": 0}})
+
+    src = write_jsonl(tmp_path / "b.jsonl", articles(5))
+    args = argparse.Namespace(path=src, url="http://x", concurrency=1, batch=5, respond_async=False,
+                              api_key=None, retries=2, timeout=5.0)
+    tally = Tally()
+    await ingest(args, tally, transport=httpx.MockTransport(handler))
+    assert tally.done == 5 and tally.counts["accepted"] == 5 and not tally.counts["failed"]
+    assert sizes == [5, 2, 3, 1, 2]
