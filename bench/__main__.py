@@ -113,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         help="query database size: 1 (default, or NEWSCLAIMS_BENCH_SCALE) = 1M claims; seeded once, reused",
     )
     ap.add_argument("--query-clients", type=int, default=32)
+    ap.add_argument("--api-processes", type=int, default=os.cpu_count() or 1,
+                    help="uvicorn worker processes serving the query benchmark (default: cpu count)")
     ap.add_argument("--query-seconds", type=float, default=10.0)
     ap.add_argument(
         "--pg",
@@ -201,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     if 4 in only:
         sc = seed.Scale.of(args.scale)
         print(
-            f"(4) query latency, {args.query_clients} clients x {args.query_seconds:.0f}s per query; scale "
+            f"(4) query latency, {args.api_processes} uvicorn processes, {args.query_clients} clients x "
+            f"{args.query_seconds:.0f}s per query; scale "
             f"{args.scale}: {sc.articles * sc.claims_per_article:,} claims / {sc.articles:,} articles / "
             f"{sc.entities:,} entities / {sc.events:,} events"
         )
@@ -225,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             with server(
                 url,
                 tmp / f"{backend}-queries.log",
+                args.api_processes,
                 NEWSCLAIMS_EXTRACTION_WORKERS="1",
                 NEWSCLAIMS_QUEUE_WORKER="off",
                 NEWSCLAIMS_DATABASE_POOL_SIZE="16",

@@ -77,8 +77,11 @@ def migrate(db_url: str) -> None:
 
 
 @contextmanager
-def server(db_url: str, log: Path, **extra: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A real uvicorn on a free loopback port; yields (base URL, process) once /readyz is 200."""
+def server(
+    db_url: str, log: Path, processes: int = 1, **extra: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real uvicorn (`processes` worker processes) on a free loopback port; yields (base URL,
+    process) once /readyz is 200."""
     port = free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -92,6 +95,7 @@ def server(db_url: str, log: Path, **extra: str) -> Iterator[tuple[str, subproce
                 "--port",
                 str(port),
                 "--no-access-log",
+                *(["--workers", str(processes)] if processes > 1 else []),
             ],
             cwd=ROOT,
             env=env_for(db_url, **extra),
