@@ -57,11 +57,6 @@ def _dist(d: int) -> str:
     return ("-" if d < 0 else "+") + b
 
 
-# Base features by everything they depend on: tokens repeat ("the", ",", "said"), so most
-# tokens of a document reuse a list built for an earlier one. Bounded; cleared when full.
-_BASE_CACHE: dict[tuple[object, ...], list[str]] = {}
-
-
 def _token_texts(doc: Doc, text: str, idx: list[int]) -> list[str]:
     """Token texts from the offsets: slices of the text, no Token objects."""
     ws = doc.to_array([SPACY]).tolist() if len(doc) else []
@@ -127,50 +122,43 @@ class TokenTable:
         self.base: list[list[str]] = []
         self.short: list[str] = []  # compact identity used as context for neighbours
         kid_deps = ("ccomp", "nsubj", "nsubjpass", "dobj", "xcomp", "mark", "agent", "pobj", "dative")
-        cache = _BASE_CACHE
-        if len(cache) > 200_000:
-            cache.clear()
+        kid_set = frozenset(kid_deps)
+        quoted = self.quoted
+        base, short = self.base, self.short
         for i in range(n):
-            lem, d = lemma[i], dep[i]
+            lem, d, p = lemma[i], dep[i], pos[i]
             h = head[i]
-            kids = {dep[c] for c in children[i]}
-            subj = next((c for c in children[i] if dep[c] in ("nsubj", "nsubjpass")), None)
-            t = texts[i]
-            key = (lower[i], lem, pos[i], tag[i], d, lemma[h], pos[h], ent[i], self.quoted[i],
-                   frozenset(kids), None if subj is None else (ent[subj] or pos[subj]), starts[i], t)
-            hit = cache.get(key)
-            if hit is not None:
-                self.base.append(hit)
-                self.short.append(lem + "|" + pos[i])
-                continue
-            f = [
-                "w=" + lower[i], "l=" + lem, "p=" + pos[i], "t=" + tag[i], "d=" + d,
-                "hl=" + lemma[h], "hp=" + pos[h], "e=" + (ent[i] or "-"),
-                "q=" + ("1" if self.quoted[i] else "0"), "ld=" + lem + "|" + d, "lp=" + lem + "|" + pos[i],
-            ]
+            lh = lemma[h]
+            f = ["w=" + lower[i], "l=" + lem, "p=" + p, "t=" + tag[i], "d=" + d, "hl=" + lh, "hp=" + pos[h],
+                 "e=" + (ent[i] or "-"), "q=1" if quoted[i] else "q=0", "ld=" + lem + "|" + d,
+                 "lp=" + lem + "|" + p]
             ctype = cues.get(lem)
             if ctype:
                 f.append("cue=" + ctype)
                 f.append("cued=" + ctype + "|" + d)
-            for k in kid_deps:
-                if k in kids:
-                    f.append("k=" + k)
-                    f.append("lk=" + lem + "|" + k)
-            if subj is not None:
-                sj = ent[subj] or pos[subj]
-                f.append("sj=" + sj)
-                f.append("lsj=" + lem + "|" + sj)
-            f.append("hld=" + lemma[h] + "|" + d)
+            kids_i = children[i]
+            if kids_i:
+                kids = {dep[c] for c in kids_i} & kid_set
+                for k in kid_deps:
+                    if k in kids:
+                        f.append("k=" + k)
+                        f.append("lk=" + lem + "|" + k)
+                subj = next((c for c in kids_i if dep[c] in ("nsubj", "nsubjpass")), None)
+                if subj is not None:
+                    sj = ent[subj] or pos[subj]
+                    f.append("sj=" + sj)
+                    f.append("lsj=" + lem + "|" + sj)
+            f.append("hld=" + lh + "|" + d)
             f.append("suf=" + lower[i][-3:])
+            t = texts[i]
             if t in QUOTE_CHARS or t in ("''", "``", "'"):
                 f.append("qm")
             if starts[i]:
                 f.append("ss")
             if t[:1].isupper():
                 f.append("cap")
-            cache[key] = f
-            self.base.append(f)
-            self.short.append(lem + "|" + pos[i])
+            base.append(f)
+            short.append(lem + "|" + p)
 
     def subtree(self, i: int) -> list[int]:
         """Token i and its descendants, in text order."""
