@@ -409,21 +409,33 @@ def _inverted_report(table: TokenTable, sent: SpacySpan, cue: list[Token],
     return (start, end) if end - start >= MIN_CONTENT_CHARS else None
 
 
-_DASH_SIGNED = re.compile(
-    "([\u201c\u201d\"][^\n]{3,}?[\u201d\"])[ \t]*([\u2015\u2014\u2013])[ \t]*"
-    "([A-Z][\\w.'\u2019-]*(?:[ \t]+[A-Z][\\w.'\u2019-]*){0,4})[ \t]*[.,]?[ \t]*$", re.MULTILINE)
+_SIGNATURE = re.compile(
+    "[\u201d\"][ \t]*([\u2015\u2014\u2013])[ \t]*"
+    "([A-Z][\\w.'\u2019-]{0,40}(?:[ \t]+[A-Z][\\w.'\u2019-]{0,40}){0,4})[ \t]*[.,]?[ \t]*$")
 
 
 def _dash_signed(ctx: Context, have: list[_Found]) -> list[_Found]:
-    """Testimonials signed with a dash: '"Quote." ― Jane Doe' (the name signs the quote)."""
+    """Testimonials signed with a dash: '"Quote." \u2015 Jane Doe' (the name signs the quote).
+    Line by line, anchored at the line's end, so the cost stays linear in the text."""
     out: list[_Found] = []
-    doc = ctx.doc
-    for m in _DASH_SIGNED.finditer(ctx.text):
-        cue = doc.char_span(m.start(2), m.end(2), alignment_mode="expand")
-        src = doc.char_span(m.start(3), m.end(3), alignment_mode="expand")
+    doc, text = ctx.doc, ctx.text
+    pos = 0
+    for line in text.split("\n"):
+        base, pos = pos, pos + len(line) + 1
+        if not any(d in line for d in "\u2015\u2014\u2013"):
+            continue
+        m = _SIGNATURE.search(line, max(0, len(line) - 300))
+        if m is None:
+            continue
+        opening = next((i for i, ch in enumerate(line[:m.start()]) if ch in QUOTE_CHARS), None)
+        if opening is None or m.start() + 1 - opening < 5:
+            continue
+        cue = doc.char_span(base + m.start(1), base + m.end(1), alignment_mode="expand")
+        src = doc.char_span(base + m.start(2), base + m.end(2), alignment_mode="expand")
         if cue is None or src is None:
             continue
-        out.append(_Found(list(cue), [t for t in src if not t.is_punct], (m.start(1), m.end(1)), 0.6))
+        content = (base + opening, base + m.start() + 1)
+        out.append(_Found(list(cue), [t for t in src if not t.is_punct], content, 0.6))
     return out
 
 
