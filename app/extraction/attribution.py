@@ -108,6 +108,8 @@ def _extend_quote(text: str, mask: list[bool], start: int, end: int) -> tuple[in
     return start, end
 
 
+ROLE_WINDOW = 80  # tokens either side of a cue the role tagger reads (whole sentences in news)
+LONG_SENTENCE = 250  # beyond this (run-on or garbage text) the subtree-walking rules stand aside
 CUE_THRESHOLD = 0.5  # a token is a cue when P(O) under the cue CRF falls below 1 - this
 
 
@@ -177,10 +179,12 @@ def _snap_subtree(table: TokenTable, cont: list[int], cue: list[Token]) -> int:
     stopped inside it ("that Trump" -> "that Trump tells so many lies ...")."""
     if not SNAP_SUBTREE or not cont:
         return cont[-1]
+    s, e = table.sent_bounds(cont[0])
+    if e - s > LONG_SENTENCE:
+        return cont[-1]
     ids = set(cont)
     anchor = cue_anchor(cue).i
     last = cont[-1]
-    s, e = table.sent_bounds(cont[0])
     for i in cont:
         if table.head[i] in ids:
             continue
@@ -244,20 +248,22 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
             cue = _clean_cue([doc[i] for i in run if not doc[i].is_space])
             if not cue:
                 continue
-            role_tagger.set(table.role_features(sent.start, sent.end, cue))
+            # the cue's sentence, or a window of it around the cue in run-on "sentences"
+            ws = max(sent.start, cue[0].i - ROLE_WINDOW)
+            we = min(sent.end, cue[-1].i + ROLE_WINDOW)
+            role_tagger.set(table.role_features(ws, we, cue))
             roles = role_tagger.tag()
-            cont = [i for k, i in enumerate(range(sent.start, sent.end)) if roles[k].endswith("CON")]
-            srcs = _runs(roles, "SRC", sent.start)
+            cont = [i for k, i in enumerate(range(ws, we)) if roles[k].endswith("CON")]
+            srcs = _runs(roles, "SRC", ws)
             source: list[Token] = []
             if srcs:
                 anchor = cue_anchor(cue).i
                 best = min(srcs, key=lambda r: min(abs(i - anchor) for i in r))
                 source = [doc[i] for i in best]
-            else:
+            elif len(sent) <= LONG_SENTENCE:
                 source = _syntactic_source(cue)
             if cont:
-                p_con = sum(role_tagger.marginal(roles[i - sent.start], i - sent.start)
-                            for i in cont) / len(cont)
+                p_con = sum(role_tagger.marginal(roles[i - ws], i - ws) for i in cont) / len(cont)
                 last = _snap_subtree(table, cont, cue)
                 start, end = _trim(text, doc[cont[0]].idx, doc[last].idx + len(doc[last].text))
                 start, end = _cut_at_cue(text, mask, start, end, cue, source)
@@ -319,8 +325,10 @@ def _syntactic_content(ctx: Context, table: TokenTable, mask: list[bool], tok: T
                        subj: Token | None) -> tuple[int, int] | None:
     """The clausal complement of a speech verb, or for "..., X noted." the clause before X."""
     text = ctx.text
-    comp = next((c for c in tok.children if c.dep_ == "ccomp"), None)
     sent = table.sent(tok.i)
+    if len(sent) > LONG_SENTENCE:
+        return None
+    comp = next((c for c in tok.children if c.dep_ == "ccomp"), None)
     if comp is not None and comp.i > tok.i:
         toks = list(comp.subtree)
         start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
@@ -613,7 +621,7 @@ class _Resolver:
     def _previous(self, kinds: tuple[str, ...], noun: str | None = None) -> Source | None:
         """The most recent resolved source (or `via`) of one of the kinds; for a role noun, one
         whose role mentions it first."""
-        named = [s for s in reversed(self.history) if s.kind in kinds and (s.name or s.entity)]
+        named = [s for s in reversed(self.history[-100:]) if s.kind in kinds and (s.name or s.entity)]
         if noun:
             for s in named:
                 if s.role and noun in s.role.lower():
@@ -701,7 +709,7 @@ def annotate(ctx: Context) -> None:
     taken: list[tuple[int, int]] = []
     for f in sorted(found, key=lambda f: f.cue[0].i):
         start, end = f.content
-        if _in_credit(text, f.cue[0].idx) or any(_jaccard((start, end), t) >= 0.8 for t in taken):
+        if _in_credit(text, f.cue[0].idx) or any(_jaccard((start, end), t) >= 0.8 for t in taken[-50:]):
             continue
         via: Source | None
         if f.via:

@@ -51,6 +51,9 @@ def quote_mask(text: str) -> list[bool]:
     return mask
 
 
+MAX_DEPTH = 60  # ancestor walks stop here (real parses are far shallower)
+
+
 def _dist(d: int) -> str:
     a = abs(d)
     b = str(a) if a < 4 else ("4-7" if a < 8 else ("8-15" if a < 16 else "16+"))
@@ -205,35 +208,39 @@ class TokenTable:
     def role_features(self, start: int, end: int, cue: Sequence[Token] | Sequence[int]) -> list[list[str]]:
         """Features for the source/content tagger over [start, end), relative to one cue span."""
         cue_idx = [c if isinstance(c, int) else c.i for c in cue]
-        dep, children, head_of = self.dep, self.children, self.head
+        dep, head_of = self.dep, self.head
         anchor = self.anchor(cue_idx)
         cue_ids = set(cue_idx)
-        rel: dict[int, str] = {}
-        for child in children[anchor]:
-            if child in cue_ids:
-                continue
-            for t in self.subtree(child):
-                rel[t] = dep[child]
         head = head_of[anchor]
-        if head != anchor and head not in cue_ids:  # "according to", participial cues
-            rel[head] = "H"
-            for child in children[head]:
-                if child == anchor or child in cue_ids:
-                    continue
-                for t in self.subtree(child):
-                    rel.setdefault(t, "h:" + dep[child])
-        anc = set()
+        has_head = head != anchor and head not in cue_ids  # "according to", participial cues
+        anc: set[int] = set()
         j = anchor
-        while head_of[j] != j and head_of[j] not in anc:
+        while head_of[j] != j and head_of[j] not in anc and len(anc) < MAX_DEPTH:
             j = head_of[j]
             anc.add(j)
+        # Each token's relation to the cue from a bounded walk up its ancestors (what the
+        # subtrees of the cue's children would give, in time linear in the window).
+        rel: dict[int, str] = {}
         rel2: dict[int, str] = {}
-        for child in children[anchor]:  # one level deeper: "ccomp>nsubj" marks the reported subject
-            if child in cue_ids:
-                continue
-            for g in children[child]:
-                for t in self.subtree(g):
-                    rel2[t] = dep[child] + ">" + dep[g]
+        for i in range(start, end):
+            below2, below, j = -1, -1, i
+            for _ in range(MAX_DEPTH):
+                if j == anchor:
+                    if below >= 0 and below not in cue_ids:
+                        rel[i] = dep[below]
+                        if below2 >= 0:
+                            rel2[i] = dep[below] + ">" + dep[below2]
+                    break
+                if has_head and j == head:
+                    if below < 0:
+                        rel[i] = "H"
+                    elif below != anchor and below not in cue_ids:
+                        rel[i] = "h:" + dep[below]
+                    break
+                h = head_of[j]
+                if h == j:
+                    break
+                below2, below, j = below, j, h
         clemma = self.lemma[anchor]
         cq = "1" if self.quoted[anchor] else "0"
         labels = []
