@@ -281,3 +281,8 @@ def test_quote_signed_with_a_dash(extractor: Extractor) -> None:
     cs = claims(extractor, text)
     assert speaker(find(cs, "save an hour")) == "Maria Lopez"
     assert speaker(find(cs, "tolls are too high")) == "Peter Novak"
+
+
+def test_run_on_text_with_many_cues_completes(extractor: Extractor) -> None:
+    text = "He said that she said that " * 300 + "it rained."
+    claims(extractor, text)  # spans checked; the role tagger reads a window, not the whole run-on
