@@ -3,7 +3,6 @@ trained from them loads and tags (the real models come from `make train` on PolN
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +10,7 @@ import pycrfsuite
 import pytest
 from spacy.language import Language
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # training/ is a top-level directory, not part of the package
-    sys.path.insert(0, str(ROOT))
-from training.attribution import examples  # noqa: E402
+from training.attribution import examples  # top-level directory: on pytest's pythonpath
 
 pytestmark = pytest.mark.model
 
