@@ -1117,6 +1117,9 @@ RULES: tuple[Rule, ...] = (
                           rf"latest){SP})period{RB}"), "DATE", n_rel_quarter),
     Rule("recent_units", _c(rf"{LBW}(?:the{SP})?(?:recent|coming|past{SP}few|next{SP}few){SP}"
                             rf"(?P<pu>days|weeks|months|years|decades){RB}"), "DURATION", n_plural_unit),
+    Rule("bare_units", _c(rf"{LBW}(?:for|within|over){SP}(?P<x>(?:the{SP})?(?P<pu>days|weeks|months|years|"
+                          rf"decades|centuries)){RB}(?!-|{SP}(?:ago|later|earlier|old|of)\b)"),
+         "DURATION", n_plural_unit),
     Rule("half", _c(rf"{LBW}the{SP}(?P<hord>first|second|last){SP}half(?:{SP}of{SP}(?P<hy>{YEAR}))?{RB}"),
          "DATE", n_half),
     Rule("rel_unit", _c(rf"{LBW}(?P<det>{REL_DET}){SP}(?:fiscal{SP})?(?P<unit>{UNIT}|weekend){RB}"

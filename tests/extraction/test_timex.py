@@ -117,6 +117,9 @@ def test_quarters(extractor: Extractor) -> None:
     ("The flight took three hours.", "three hours", "DURATION", "PT3H"),
     ("Rents have doubled over the past three years.", "three years", "DURATION", "P3Y"),
     ("He waited for several days.", "several days", "DURATION", "PXD"),
+    ("The old mill stood empty for years.", "years", "DURATION", "PXY"),
+    ("Fresh crews should arrive within weeks.", "weeks", "DURATION", "PXW"),
+    ("Over the decades the harbour silted up.", "the decades", "DURATION", "PXY"),
     ("The committee meets every week.", "every week", "SET", "P1W"),
     ("The newsletter is published weekly.", "weekly", "SET", "P1W"),
     ("The polls open at 10 a.m. in the capital.", "10 a.m.", "TIME", "2025-12-19T10:00"),
@@ -195,6 +198,7 @@ def test_without_publication_date_only_absolute_values(extractor: Extractor) -> 
     "The pastor read John 3:16 to the crowd.",
     "The embassy is at 1600 Harbour Street.",
     "The boy, a 10-year-old from Lviv, won the prize.",
+    "The vines bore fruit years later and for years of drought after.",
 ])
 def test_no_timex(extractor: Extractor, text: str) -> None:
     assert _tx(extractor, text) == []
