@@ -219,6 +219,13 @@ def _continue_quote(text: str, mask: list[bool], start: int, end: int, cue_end: 
     if not (start < end <= cue_end <= sent_end) or text[start] not in OPEN_QUOTES + '"' + "'`":
         return start, end
     j = sent_end
+    while j > cue_end and text[j - 1] in " \t":
+        j -= 1
+    # the parser may end the cue's sentence after the next quotation's opening mark
+    if text[j - 2:j] in ("''", "``") and j - 2 >= cue_end and j < len(text) and mask[j]:
+        j -= 2
+    elif text[j - 1] in OPEN_QUOTES and j - 1 >= cue_end:
+        j -= 1
     while j < len(text) and text[j] in " \t":
         j += 1
     if text[j:j + 2] in ("''", "``"):
@@ -284,7 +291,8 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
                 span = span or _inverted_report(table, sent, cue, source)
                 if span is None:
                     continue
-                start, end = span
+                start, end = _continue_quote(text, mask, *span, _char_span(cue)[1],
+                                             sent.end_char if not sent[-1].is_space else sent[-1].idx)
                 p_con = 0.5
             if end - start < MIN_CONTENT_CHARS:
                 continue

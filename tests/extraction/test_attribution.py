@@ -286,3 +286,15 @@ def test_quote_signed_with_a_dash(extractor: Extractor) -> None:
 def test_run_on_text_with_many_cues_completes(extractor: Extractor) -> None:
     text = "He said that she said that " * 300 + "it rained."
     claims(extractor, text)  # spans checked; the role tagger reads a window, not the whole run-on
+
+
+@pytest.mark.parametrize("text", [
+    # speaker in a sentence of its own between the two quotations
+    "The mayor spoke on Friday.\n\n\u201cWhy must we wait again?\u201d Ortiz said. \u201cThe bridge is"
+    " closed. Nobody can cross it.\u201d",
+    # doubled-apostrophe quotes, where the parser ends the cue's sentence after the next opening mark
+    "''We tried every road,'' she said. ''Then the snow came and the pass shut for a month.''",
+])
+def test_quote_continues_after_its_cue_sentence(extractor: Extractor, text: str) -> None:
+    c = find(claims(extractor, text), "month" if "snow" in text else "Nobody can cross")
+    assert c["content"]["text"].startswith(("\u201cWhy", "''We"))
