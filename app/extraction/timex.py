@@ -501,12 +501,39 @@ def n_month_day(m: re.Match[str], r: Resolver) -> Resolved | str:
     if _safe_date(2000, month, day) is None:
         return REJECT
     year_text = m.groupdict().get("year")
+    if not year_text:  # the first day of a range takes the year written after the second one
+        ahead = _RANGE_YEAR.match(r.text, m.end(), m.end() + 24)
+        year_text = ahead.group(1) if ahead and "d1" not in m.groupdict() else None
     if year_text:
         return Resolved(f"{int(year_text):04d}-{month:02d}-{day:02d}")
     y = _infer_year(month, day, r, m.start())
     if y is None:
         return Resolved(None)
     return Resolved(f"{y:04d}-{month:02d}-{day:02d}", _year_anchor(r))
+
+
+_RANGE_SEP = r"(?:[ \t]?[-\u2013][ \t]?|[ \t]{1,3}(?:and|to|through|until|or)[ \t]{1,3})"
+_RANGE_YEAR = re.compile(rf"{_RANGE_SEP}{DAYNUM},?[ \t]{{1,3}}({YEAR})\b")
+
+
+def n_range_tail(m: re.Match[str], r: Resolver) -> Resolved | str:
+    """'Dec. 19-20', 'April 24 and 25': the range's second day, a timex of its own (TimeML)."""
+    first = int(re.match(r"\d+", m.group("d1")).group(0))  # type: ignore[union-attr]
+    second = int(re.match(r"\d+", m.group("day")).group(0))  # type: ignore[union-attr]
+    if second <= first or r.is_count(m.start("x"), m.end("x")):
+        return REJECT  # "May 3 and 2 others", "on March 3 and 40 people": not a range
+    return n_month_day(m, r)
+
+
+def n_year_range(m: re.Match[str], r: Resolver) -> Resolved | str:
+    """'2022-2023', '1994-95': both ends are years when the second follows the first."""
+    g = m.groupdict()
+    y1 = int(g.get("y1") or g["year"])
+    tail = g.get("y2") or m.group("x")
+    y2 = int(tail) if len(tail) == 4 else y1 // 100 * 100 + int(tail)
+    if not 1800 <= y1 < y2 <= y1 + 100 or r.is_count(m.start("x"), m.end("x")):
+        return REJECT
+    return Resolved(f"{y1 if g.get('y2') else y2:04d}")
 
 
 def n_month_year(m: re.Match[str], r: Resolver) -> Resolved | str:
@@ -1070,6 +1097,14 @@ RULES: tuple[Rule, ...] = (
                          rf"(?:,?{SP}(?P<year>{YEAR}))?{RBN}"), "DATE", n_month_day),
     Rule("day_month", _c(rf"{LBW}(?P<day>{DAYNUM}){SP}(?:of{SP})?(?P<month>{MONTH}|{MONTH_ABBR})"
                          rf"(?:,?{SP}(?P<year>{YEAR}))?{RB}"), "DATE", n_month_day),
+    Rule("day_range_tail", _c(rf"{LBW}(?P<month>{ANY_MONTH}){SP}(?P<d1>{DAYNUM}){_RANGE_SEP}"
+                              rf"(?P<x>(?P<day>{DAYNUM})(?:,?{SP}(?P<year>{YEAR}))?){RBN}"),
+         "DATE", n_range_tail),
+    Rule("year_range_head", _c(rf"{LB}(?P<x>(?P<year>{YEAR}))"
+                               rf"(?=[-\u2013](?P<y2>{YEAR}|\d\d)(?![\w%-]|[.,/:]\d))"),
+         "DATE", n_year_range),
+    Rule("year_range_tail", _c(rf"{LB}(?P<y1>{YEAR})[-\u2013](?P<x>{YEAR}|\d\d)(?![\w%-]|[.,/:]\d)"),
+         "DATE", n_year_range),
     Rule("month_year", _c(rf"{LBW}(?P<month>{ANY_MONTH})(?:{SP}of)?,?{SP}(?P<year>{YEAR}){RBN}"),
          "DATE", n_month_year),
     Rule("month", _c(rf"{LBW}(?P<month>{MONTH}){RB}"), "DATE", n_month),

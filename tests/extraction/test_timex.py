@@ -299,3 +299,34 @@ def test_holidays() -> None:
     assert timex._holiday("4:4:11", 2025) == date(2025, 11, 27)  # Thanksgiving
     assert timex._holiday("-1:1:05", 2025) == date(2025, 5, 26)  # Memorial Day
     assert timex._holiday("12-25", 2025) == date(2025, 12, 25)
+
+
+# --------------------------------------------------------------------------- ranges
+
+@pytest.mark.model
+def test_day_range_tags_both_days_with_the_trailing_year(extractor: Extractor) -> None:
+    found = _tx(extractor, "The fair ran on Nov. 3-4, 2024, in the old town.")
+    assert [(t["text"], t["value"]) for t in found] == [("Nov. 3", "2024-11-03"), ("4, 2024", "2024-11-04")]
+
+
+@pytest.mark.model
+def test_day_range_with_and_without_year(extractor: Extractor) -> None:
+    found = _tx(extractor, "The ministers met on December 8 and 9 in Oslo.")
+    assert [(t["text"], t["value"]) for t in found] == [("December 8", "2025-12-08"), ("9", "2025-12-09")]
+
+
+@pytest.mark.model
+def test_year_range_tags_both_years(extractor: Extractor) -> None:
+    found = _tx(extractor, "Exports fell in 2021-2022 and again in 1997-98.")
+    assert [(t["text"], t["value"]) for t in found] == [("2021", "2021"), ("2022", "2022"),
+                                                        ("1997", "1997"), ("98", "1998")]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("text", [
+    "The vote on May 3 and 40 protesters were arrested.",
+    "Workers need 1500-2000 hours of training.",
+    "A 2019-04 code was printed on the box.",
+])
+def test_not_a_range(extractor: Extractor, text: str) -> None:
+    assert all(t["text"] not in ("40", "2000", "04") for t in _tx(extractor, text))
