@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import os
 import signal
 import sys
 from typing import Any
@@ -79,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
     url, cfg, model = _config(args)
     if args.processes <= 1:
         return asyncio.run(serve(url, cfg, model, args.exit_when_idle))
+    # one BLAS thread per process: N processes x N threads would oversubscribe the cores (the
+    # spawned children read these when they import numpy)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=_child, args=(url, cfg, model, args.exit_when_idle))
              for _ in range(args.processes)]
