@@ -365,6 +365,14 @@ class Resolver:
         start = self._sent_char[k] if k is not None else at - 200
         return self.last_year if self.last_year_at >= start else None
 
+    def modifies_noun(self, char: int) -> bool:
+        """True when the word at `char` is an adjective attached to a noun ('quarterly results')."""
+        tok = self.token_at(char)
+        if tok is None or tok.idx != char:
+            return False
+        return bool(tok.dep_ in ("amod", "compound", "nmod") and tok.head.pos_ in ("NOUN", "PROPN")
+                    and tok.head.i > tok.i)
+
     def pos_at(self, char: int) -> str:
         tok = self.token_at(char)
         return tok.pos_ if tok is not None and tok.idx == char else ""
@@ -976,6 +984,8 @@ def n_set(m: re.Match[str], r: Resolver) -> Resolved | str:
     if g.get("sw"):
         if r.pos_at(m.start()) in ("NOUN", "PROPN"):
             return REJECT  # "the party daily", "an initial quarterly": a publication or a payment
+        if _norm(g["sw"]) in _LX.get("classifier_set_word") and r.modifies_noun(m.start()):
+            return REJECT  # "its quarterly dividend"
         return Resolved(_LX.get("set_word")[_norm(g["sw"])])
     if g.get("swd"):
         if not _capitalised(g["swd"]):

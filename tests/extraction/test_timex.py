@@ -122,6 +122,7 @@ def test_quarters(extractor: Extractor) -> None:
     ("Over the decades the harbour silted up.", "the decades", "DURATION", "PXY"),
     ("The committee meets every week.", "every week", "SET", "P1W"),
     ("The newsletter is published weekly.", "weekly", "SET", "P1W"),
+    ("The fund rebalances its holdings quarterly.", "quarterly", "SET", "P1Q"),
     ("The polls open at 10 a.m. in the capital.", "10 a.m.", "TIME", "2025-12-19T10:00"),
     ("The band plays tonight in the old harbour.", "tonight", "TIME", "2025-12-19TNI"),
     ("The log entry reads 2025-12-19T10:30 exactly.", "2025-12-19T10:30", "TIME", "2025-12-19T10:30"),
@@ -199,6 +200,7 @@ def test_without_publication_date_only_absolute_values(extractor: Extractor) -> 
     "The embassy is at 1600 Harbour Street.",
     "The boy, a 10-year-old from Lviv, won the prize.",
     "The vines bore fruit years later and for years of drought after.",
+    "The brewer raised its quarterly dividend by two cents.",
 ])
 def test_no_timex(extractor: Extractor, text: str) -> None:
     assert _tx(extractor, text) == []
