@@ -143,16 +143,39 @@ def _cut_at_cue(text: str, mask: list[bool], start: int, end: int, cue: list[Tok
         return start, end
     before = _trim(text, start, cs)
     after = _trim(text, ce, end)
-    q_before = before[1] > before[0] and (text[before[0]] in QUOTE_CHARS
-                                          or text[before[1] - 1] in QUOTE_CHARS)
-    q_after = after[1] > after[0] and text[after[0]] in QUOTE_CHARS
+    q_before = before[1] > before[0] and (_is_mark(text, before[0]) or _is_mark(text, before[1] - 1))
+    q_after = after[1] > after[0] and _is_mark(text, after[0])
     if q_before and q_after:
         return start, end
-    if q_before:
-        return before
+    if q_before or (after[1] > after[0] and text[after[0]] in ".!?"):
+        return before  # '"A," X said, adding ...' / the cue ends its sentence ("..., X said.")
     if q_after or after[1] - after[0] >= before[1] - before[0]:
         return after
     return before
+
+
+def _is_mark(text: str, i: int) -> bool:
+    """A quotation mark at i: curly, straight, or one of a doubled-apostrophe pair ('' or ``)."""
+    return text[i] in QUOTE_CHARS or text[i - 1:i + 1] in ("''", "``") or text[i:i + 2] in ("''", "``")
+
+
+def _quote_before(text: str, mask: list[bool], sent: SpacySpan, cue: list[Token]) -> tuple[int, int] | None:
+    """ '"A," said X.' when the role tagger gave no content: the quotation opening the cue's
+    sentence and closing just before the cue."""
+    s, _ = _trim(text, sent.start_char, sent.end_char)
+    cue_start = cue[0].idx
+    if s >= cue_start or not _is_mark(text, s) or mask[cue_start]:
+        return None
+    e = s + 2 if text[s:s + 2] in ("''", "``") else s + 1
+    while e < cue_start and mask[e]:
+        e += 1
+    if text[e:e + 2] == "''":
+        e += 2
+    elif e < len(text) and text[e] in CLOSE_QUOTES + '"':
+        e += 1
+    if e - s < 2 + MIN_CONTENT_CHARS or e > cue_start or len(text[e:cue_start].strip(" ,")) > 30:
+        return None
+    return s, e
 
 
 def _syntactic_source(cue: list[Token]) -> list[Token]:
@@ -288,7 +311,8 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
                 if anchor_tok.lemma_.lower() in speech_cues() and not mask[anchor_tok.idx]:
                     subj = next((c for c in anchor_tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
                     span = _syntactic_content(ctx, table, mask, anchor_tok, subj)
-                span = span or _inverted_report(table, sent, cue, source)
+                span = (span or _quote_before(text, mask, sent, cue)
+                        or _inverted_report(table, sent, cue, source))
                 if span is None:
                     continue
                 start, end = _continue_quote(text, mask, *span, _char_span(cue)[1],

@@ -298,3 +298,18 @@ def test_run_on_text_with_many_cues_completes(extractor: Extractor) -> None:
 def test_quote_continues_after_its_cue_sentence(extractor: Extractor, text: str) -> None:
     c = find(claims(extractor, text), "month" if "snow" in text else "Nobody can cross")
     assert c["content"]["text"].startswith(("\u201cWhy", "''We"))
+
+
+def test_quote_before_cue_not_the_participle_after(extractor: Extractor) -> None:
+    text = "''We can still win this county,'' Ms. Reyes said, not even looking at the latest figures."
+    c = find(claims(extractor, text), "win this county")
+    assert "looking" not in c["content"]["text"]
+    assert speaker(c) in ("Ms. Reyes", "Reyes")
+
+
+def test_cue_ending_its_sentence_keeps_the_clause_before(extractor: Extractor) -> None:
+    # the missing space after the full stop makes the parser run the two sentences together
+    text = ("A hectare of wetland can store forty tonnes of carbon a year, Dr. Okafor said.\n\n"
+            "The group plans to restore ten thousand hectares along the coast.")
+    c = find(claims(extractor, text), "forty tonnes")
+    assert "restore" not in c["content"]["text"]
