@@ -449,9 +449,9 @@ def _inverted_report(table: TokenTable, sent: SpacySpan, cue: list[Token],
     return (start, end) if end - start >= MIN_CONTENT_CHARS else None
 
 
-_SIGNATURE = re.compile(
-    "[\u201d\"][ \t]*([\u2015\u2014\u2013])[ \t]*"
-    "([A-Z][\\w.'\u2019-]{0,40}(?:[ \t]+[A-Z][\\w.'\u2019-]{0,40}){0,4})[ \t]*[.,]?[ \t]*$")
+_SIGNATURE = re.compile(  # no-break spaces are common around the dash and after the name
+    "[\u201d\"][ \t\u00a0]*([\u2015\u2014\u2013])[ \t\u00a0]*"
+    "([A-Z][\\w.'\u2019-]{0,40}(?:[ \t\u00a0]+[A-Z][\\w.'\u2019-]{0,40}){0,4})[ \t\u00a0]*[.,]?[ \t\u00a0]*$")
 
 
 def _dash_signed(ctx: Context, have: list[_Found]) -> list[_Found]:

@@ -313,3 +313,13 @@ def test_cue_ending_its_sentence_keeps_the_clause_before(extractor: Extractor) -
             "The group plans to restore ten thousand hectares along the coast.")
     c = find(claims(extractor, text), "forty tonnes")
     assert "restore" not in c["content"]["text"]
+
+
+def test_dash_signature_with_no_break_spaces(extractor: Extractor) -> None:
+    text = ("Readers wrote in after the vote.\n"
+            "\u201cThe new park is the best thing this town has done in years.\u201d"
+            " \u2015\u00a0Lena Brooks\u00a0\n"
+            "\u201cNobody asked the people who live next to it.\u201d\u2015 Omar Haddad\n")
+    cs = claims(extractor, text)
+    assert speaker(find(cs, "best thing this town")) == "Lena Brooks"
+    assert speaker(find(cs, "Nobody asked")) == "Omar Haddad"
