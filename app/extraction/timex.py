@@ -544,6 +544,20 @@ def n_year_range(m: re.Match[str], r: Resolver) -> Resolved | str:
     return Resolved(f"{y1 if g.get('y2') else y2:04d}")
 
 
+def n_month_rel_year(m: re.Match[str], r: Resolver) -> Resolved | str:
+    """'February this year', 'April 3 next year': one date, its year taken from the publication's."""
+    if not _capitalised(m.group("month")):
+        return REJECT
+    if r.dct is None:
+        return Resolved(None)
+    y = r.dct.year + int(_LX.get("rel_det")[_norm(m.group("det"))])
+    mo = _month_num(m.group("month"))
+    if not m.group("day"):
+        return Resolved(f"{y:04d}-{mo:02d}", "dct")
+    d = _safe_date(y, mo, int(re.match(r"\d+", m.group("day")).group(0)))  # type: ignore[union-attr]
+    return Resolved(d.isoformat(), "dct") if d else REJECT
+
+
 def n_month_year(m: re.Match[str], r: Resolver) -> Resolved | str:
     if not _capitalised(m.group("month")):
         return REJECT
@@ -1115,6 +1129,9 @@ RULES: tuple[Rule, ...] = (
          "DATE", n_year_range),
     Rule("year_range_tail", _c(rf"{LB}(?P<y1>{YEAR})[-\u2013](?P<x>{YEAR}|\d\d)(?![\w%-]|[.,/:]\d)"),
          "DATE", n_year_range),
+    Rule("month_rel_year", _c(rf"{LBW}(?P<month>{ANY_MONTH})(?:{SP}(?P<day>{DAYNUM}))?,?{SP}"
+                              rf"(?P<det>this|next|last){SP}year{RB}(?!['\u2019])"),
+         "DATE", n_month_rel_year),
     Rule("month_year", _c(rf"{LBW}(?P<month>{ANY_MONTH})(?:{SP}of)?,?{SP}(?P<year>{YEAR}){RBN}"),
          "DATE", n_month_year),
     Rule("month", _c(rf"{LBW}(?P<month>{MONTH}){RB}"), "DATE", n_month),

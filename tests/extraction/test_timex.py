@@ -332,3 +332,15 @@ def test_year_range_tags_both_years(extractor: Extractor) -> None:
 ])
 def test_not_a_range(extractor: Extractor, text: str) -> None:
     assert all(t["text"] not in ("40", "2000", "04") for t in _tx(extractor, text))
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("text", "needle", "value"), [
+    ("The dam was finished in March this year.", "March this year", "2025-03"),
+    ("The new line opens in April next year.", "April next year", "2026-04"),
+    ("The mayor resigned on May 5 last year.", "May 5 last year", "2024-05-05"),
+])
+def test_month_with_relative_year_is_one_date(extractor: Extractor, text: str, needle: str,
+                                               value: str) -> None:
+    found = _tx(extractor, text)
+    assert [(t["text"], t["value"]) for t in found] == [(needle, value)]
