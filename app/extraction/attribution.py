@@ -479,6 +479,41 @@ def _dash_signed(ctx: Context, have: list[_Found]) -> list[_Found]:
     return out
 
 
+_TURN = re.compile("^[ \t]*[\"\u201c]?[ \t]*([A-Z][A-Z.'\u2019 -]{0,38}[A-Z.]):[ \t]+(\\S[^\n]*)$", re.M)
+
+
+def _transcript_turns(ctx: Context) -> list[_Found]:
+    """Transcripts ("SMITH: We will ..."): a paragraph opened by a speaker's name in capitals and
+    a colon is that speaker's turn, running on over the following paragraphs that open no turn
+    of their own. Only where the text has at least two turns, so that a single all-caps
+    headline label ("UPDATE: ...") is not taken for a speaker."""
+    doc, text = ctx.doc, ctx.text
+    turns = list(_TURN.finditer(text))
+    if len(turns) < 2:
+        return []
+    out: list[_Found] = []
+    for k, m in enumerate(turns):
+        end = m.end(2)
+        limit = turns[k + 1].start() if k + 1 < len(turns) else len(text)
+        blank = text.find("\n\n", end, limit)  # a paragraph that opens no turn and is quoted
+        while blank >= 0:
+            nxt = blank + 2
+            while nxt < limit and text[nxt] in " \t\n":
+                nxt += 1
+            if nxt >= limit or text[nxt] not in OPEN_QUOTES + '"':
+                break
+            line_end = text.find("\n", nxt, limit)
+            end = line_end if line_end >= 0 else limit
+            blank = text.find("\n\n", end, limit)
+        start, end = _trim(text, m.start(2), end)
+        cue = doc.char_span(m.end(1), m.end(1) + 1, alignment_mode="expand")
+        src = doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
+        if cue is None or src is None or end - start < MIN_CONTENT_CHARS:
+            continue
+        out.append(_Found(list(cue), [t for t in src if not t.is_punct] or list(src), (start, end), 0.6))
+    return out
+
+
 def _floating_quotes(ctx: Context, mask: list[bool], found: list[_Found]) -> list[_Found]:
     """Quoted paragraphs no claim covers, whose speaker is the last source of the paragraph
     before: the quote continues the previous speaker ("floating" quotes)."""
@@ -730,7 +765,7 @@ def annotate(ctx: Context) -> None:
     table = TokenTable(doc, mask, text)
     found = _statistical(ctx, table, taggers, mask)
     found.extend(_rule_claims(ctx, table, mask, found))
-    signed = _dash_signed(ctx, found)
+    signed = _dash_signed(ctx, found) + _transcript_turns(ctx)
     if signed:  # the signature names the speaker better than a cue the tagger found inside
         spans = [f.content for f in signed]
         found = [f for f in found if not any(_jaccard(f.content, s) > 0.3 for s in spans)] + signed

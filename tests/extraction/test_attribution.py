@@ -323,3 +323,20 @@ def test_dash_signature_with_no_break_spaces(extractor: Extractor) -> None:
     cs = claims(extractor, text)
     assert speaker(find(cs, "best thing this town")) == "Lena Brooks"
     assert speaker(find(cs, "Nobody asked")) == "Omar Haddad"
+
+
+def test_transcript_turns(extractor: Extractor) -> None:
+    text = ("HOST: Will the council vote for the new bus lanes next week?\n\n"
+            "MAYOR BAKER: We have the votes. The lanes will be painted by June.\n\n"
+            "\"And the buses will run every ten minutes after that.\"\n\n"
+            "HOST: Thank you for joining us tonight.")
+    cs = claims(extractor, text)
+    c = find(cs, "We have the votes")
+    assert "BAKER" in (speaker(c) or "")
+    assert "every ten minutes" in c["content"]["text"]
+    assert "Thank you" not in c["content"]["text"]
+
+
+def test_single_capitalised_label_is_not_a_speaker(extractor: Extractor) -> None:
+    cs = claims(extractor, "UPDATE: The bridge reopened to traffic on Sunday morning.")
+    assert all(c["cue"]["text"] != ":" for c in cs)
