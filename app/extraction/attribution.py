@@ -239,7 +239,11 @@ def _continue_quote(text: str, mask: list[bool], start: int, end: int, cue_end: 
                     sent_end: int) -> tuple[int, int]:
     """ '"A," he said. "B."': a quotation before its cue goes on with the quotation that opens
     right after the cue's sentence, in the same paragraph."""
-    if not (start < end <= cue_end <= sent_end) or text[start] not in OPEN_QUOTES + '"' + "'`":
+    if not (start < end <= cue_end <= sent_end):
+        return start, end
+    # a quotation, or reported speech ending in one ('X was sure that "A," she said. "B."')
+    if text[start] not in OPEN_QUOTES + '"' + "'`" and not (
+            text[end - 1] in CLOSE_QUOTES + '"' or text[end - 2:end] == "''"):
         return start, end
     j = sent_end
     while j > cue_end and text[j - 1] in " \t":

@@ -340,3 +340,10 @@ def test_transcript_turns(extractor: Extractor) -> None:
 def test_single_capitalised_label_is_not_a_speaker(extractor: Extractor) -> None:
     cs = claims(extractor, "UPDATE: The bridge reopened to traffic on Sunday morning.")
     assert all(c["cue"]["text"] != ":" for c in cs)
+
+
+def test_mixed_quote_goes_on_after_its_cue_sentence(extractor: Extractor) -> None:
+    text = ("The season was lost because \u201cnobody trained in the winter,\u201d the coach said."
+            " \u201cWe will start again in March.\u201d")
+    c = find(claims(extractor, text), "nobody trained")
+    assert "start again in March" in c["content"]["text"]
