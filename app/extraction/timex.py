@@ -365,6 +365,17 @@ class Resolver:
         start = self._sent_char[k] if k is not None else at - 200
         return self.last_year if self.last_year_at >= start else None
 
+    def governed_by(self, char: int, lemmas: dict[str, str]) -> bool:
+        """True when the nearest verb above the token at `char` has one of these lemmas."""
+        tok = self.token_at(char)
+        for _ in range(4):
+            if tok is None or tok.head is tok:
+                return False
+            tok = tok.head
+            if tok.pos_ in ("VERB", "AUX"):
+                return bool(tok.lemma_.lower() in lemmas)
+        return False
+
     def modifies_noun(self, char: int) -> bool:
         """True when the word at `char` is an adjective attached to a noun ('quarterly results')."""
         tok = self.token_at(char)
@@ -628,7 +639,23 @@ def n_century(m: re.Match[str], r: Resolver) -> Resolved | str:
     return Resolved(f"{k - 1:02d}")
 
 
-_FUTURE_CUE = re.compile(rf"\b{_alt(_LX.get('future_cue'))}[ \t]{{1,3}}(?:on[ \t]{{1,3}})?$", re.IGNORECASE)
+_FUTURE_CUE = re.compile(rf"\b(?P<cue>{_alt(_LX.get('future_cue'))})[ \t]{{1,3}}(?:on[ \t]{{1,3}})?$",
+                         re.IGNORECASE)
+_DEFER = re.compile(rf"\b{_alt(_LX.get('defer_verb'))}\b[^.;!?]{{0,24}}$", re.IGNORECASE)
+
+
+def _cue_tense(r: Resolver, at: int) -> str | None:
+    """FUTURE after a forward cue ("as early as Tuesday"). A cue marked `tense` ("until") points
+    forward only after a deferral ("postponed until Tuesday"); in a past clause without one
+    ("Until Thursday, they had not called him") the weekday is behind us."""
+    cue = _FUTURE_CUE.search(r.text[max(0, at - 16):at])
+    if cue is None:
+        return None
+    if _LX.get("future_cue").get(_norm(cue.group("cue"))) == "tense" and \
+            not _DEFER.search(r.text[max(0, at - 48):at - len(cue.group(0))]):
+        tense = r.tense(at)
+        return TENSE_PAST if tense == TENSE_PAST else TENSE_FUTURE
+    return TENSE_FUTURE
 
 
 def _weekday_date(wd: int, r: Resolver, at: int, direction: int = 0) -> date | None:
@@ -640,10 +667,10 @@ def _weekday_date(wd: int, r: Resolver, at: int, direction: int = 0) -> date | N
     if direction in (0, 2):
         if direction == 2:  # possessive: "Thursday's ruling" has happened (today counts)
             tense: str | None = TENSE_PAST
-        elif _FUTURE_CUE.search(r.text[max(0, at - 16):at]):
-            tense = TENSE_FUTURE  # "until Tuesday", "as early as Tuesday"
+        elif r.governed_by(at, _LX.get("schedule_verb")):
+            tense = TENSE_FUTURE  # "has scheduled a news conference Thursday"
         else:
-            tense = r.tense(at)
+            tense = _cue_tense(r, at) or r.tense(at)
         direction = 1 if tense in WEEKDAY_FORWARD else -1
         if diff == 0:
             return dct

@@ -104,6 +104,19 @@ def test_weekday_follows_tense(extractor: Extractor) -> None:
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(("text", "value"), [
+    ("Until Tuesday, the ministry had not named a successor.", "2025-12-16"),
+    ("The ferry company waited until Tuesday to cancel the route.", "2025-12-16"),
+    ("The judge postponed the hearing until Tuesday.", "2025-12-23"),
+    ("The city gave the tenants until Tuesday to leave.", "2025-12-23"),
+    ("The offer stays open until Tuesday.", "2025-12-23"),
+    ("The union has scheduled a strike vote Tuesday.", "2025-12-23"),
+])
+def test_weekday_after_until_and_scheduling(extractor: Extractor, text: str, value: str) -> None:
+    assert _one(extractor, text, "Tuesday")["value"] == value
+
+
+@pytest.mark.model
 def test_quarters(extractor: Extractor) -> None:
     t = _one(extractor, "Profit rose 8% in the third quarter, the bank said.", "quarter", "1998-11-05")
     assert (t["text"], t["value"]) == ("the third quarter", "1998-Q3")
