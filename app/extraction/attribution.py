@@ -774,6 +774,7 @@ def annotate(ctx: Context) -> None:
         spans = [f.content for f in signed]
         found = [f for f in found if not any(_jaccard(f.content, s) > 0.3 for s in spans)] + signed
     found.extend(_floating_quotes(ctx, mask, found))
+    found = _drop_nested(found)
     found.sort(key=lambda f: (f.content[0], -f.confidence))
     resolver = _Resolver(ctx)
     claims: list[Claim] = []
@@ -815,6 +816,24 @@ def annotate(ctx: Context) -> None:
     for n, c in enumerate(claims, 1):
         c.id = f"c{n}"
     ctx.claims = claims
+
+
+def _drop_nested(found: list[_Found]) -> list[_Found]:
+    """Claims found inside the content of another claim, cue and all ("X said that Y wants Z"
+    -> "Y wants Z"): on PolNeAR dev the taggers' nested claims are mostly false alarms (a quarter
+    right), so the outer claim stands alone. One sweep over the claims sorted by start."""
+    order = sorted(found, key=lambda f: (f.content[0], -f.content[1]))
+    kept: list[_Found] = []
+    witness: tuple[int, int] | None = None
+    for f in order:
+        s, e = f.content
+        if (witness is not None and witness[0] <= s and e <= witness[1] and (s, e) != witness
+                and witness[0] <= f.cue[0].idx < witness[1]):
+            continue
+        kept.append(f)
+        if witness is None or e > witness[1]:
+            witness = (s, e)
+    return kept
 
 
 def _jaccard(a: tuple[int, int], b: tuple[int, int]) -> float:

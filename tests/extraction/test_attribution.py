@@ -347,3 +347,13 @@ def test_mixed_quote_goes_on_after_its_cue_sentence(extractor: Extractor) -> Non
             " \u201cWe will start again in March.\u201d")
     c = find(claims(extractor, text), "nobody trained")
     assert "start again in March" in c["content"]["text"]
+
+
+def test_claim_nested_in_another_claims_content_is_dropped(extractor: Extractor) -> None:
+    text = "The mayor said that the council believes the new bridge will open in May."
+    cs = claims(extractor, text)
+    outer = find(cs, "the council believes")
+    assert "mayor" in (speaker(outer) or "").lower()
+    inner = [c for c in cs if c is not outer and outer["content"]["start"] <= c["content"]["start"]
+             and c["content"]["end"] <= outer["content"]["end"]]
+    assert inner == []
