@@ -8,7 +8,10 @@ split = all of AQUAINT + the TimeBank documents at even positions in sorted file
 *report* split = the TimeBank documents at odd positions, never looked at while writing rules.
 Figures are also printed for each whole corpus, next to the reference systems' figures.
 
-usage: python -m evaluation.timex --shared ../shared [--workers N] [--keep DIR] [--json]
+usage: python -m evaluation.timex --shared ../shared [--workers N] [--keep DIR] [--json] [--errors CAT]
+
+--errors lists the *dev* split's mismatches (missed, spurious, value, span; or all), matched the
+way score_timex.py matches them; the report split is never listed, so it stays unlooked-at.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 
 CORPORA = ("TimeBank", "AQUAINT")
 METRICS = ("value", "relaxed", "strict", "type")
+DEV = "dev (AQUAINT + TimeBank even)"
 # Reference figures on TimeBank with these scorers (shared/eval/README.md).
 REFERENCE = {
     "HeidelTime 2.2.1 (news, no POS)": {"value": 0.760, "relaxed": 0.885, "strict": 0.809, "type": 0.861},
@@ -42,7 +46,7 @@ def splits(data: Path) -> dict[str, list[Path]]:
     """dev / report / per-corpus file lists; dev = AQUAINT + even TimeBank, report = odd TimeBank."""
     tb, aq = _tml(data / "TimeBank"), _tml(data / "AQUAINT")
     return {
-        "dev (AQUAINT + TimeBank even)": aq + tb[0::2],
+        DEV: aq + tb[0::2],
         "report (TimeBank odd)": tb[1::2],
         "TimeBank (all)": tb,
         "AQUAINT (all)": aq,
@@ -97,6 +101,55 @@ def score(shared: Path, files: list[Path], pred: Path, work: Path, name: str) ->
     return result
 
 
+ERROR_KINDS = ("missed", "spurious", "value", "span")
+
+
+def errors(shared: Path, files: list[Path], pred: Path) -> dict[str, list[str]]:
+    """The mismatches of one split by kind, each a line: doc id, values, the text in context."""
+    sys.path.insert(0, str(shared / "eval"))
+    sys.dont_write_bytecode = True  # keep shared/ free of __pycache__
+    import gold  # type: ignore[import-not-found]  # the scorers' own TimeML reader
+
+    wanted = {f.stem for f in files}
+    docs = [d for corpus in CORPORA for d in gold.timeml(str(shared / "data" / "timeml" / corpus))
+            if d["id"] in wanted]
+    results, _ = gold.read_results(str(pred))
+    out: dict[str, list[str]] = {k: [] for k in ERROR_KINDS}
+    for doc in docs:
+        text = doc["text"]
+
+        def show(s: int, e: int, text: str = text) -> str:
+            flat = text[max(0, s - 40):s] + "[[" + text[s:e] + "]]" + text[e:e + 40]
+            return flat.replace("\n", " ")
+
+        preds = []
+        for t in (results.get(doc["id"]) or {}).get("timexes") or []:
+            sp, _ok = gold.span(text, t)
+            if sp:
+                preds.append((sp, t))
+        preds.sort(key=lambda p: p[0])
+        used: set[int] = set()
+        for g in doc["timexes"]:
+            near = [i for i, ((s, e), _) in enumerate(preds)
+                    if i not in used and s < g["end"] and g["start"] < e]
+            exact = [i for i in near if preds[i][0] == (g["start"], g["end"])]
+            if not near:
+                out["missed"].append(f"{doc['id']}\t{g['type']}\t{g['value']}\t{show(g['start'], g['end'])}")
+                continue
+            i = (exact or near)[0]
+            used.add(i)
+            (s, e), t = preds[i]
+            if t.get("value") != g["value"]:
+                out["value"].append(f"{doc['id']}\tgold={g['value']} pred={t.get('value')}\t"
+                                    f"{text[s:e]!r}\t{show(g['start'], g['end'])}")
+            if not exact:
+                out["span"].append(f"{doc['id']}\tgold={text[g['start']:g['end']]!r} pred={text[s:e]!r}")
+        for i, ((s, e), t) in enumerate(preds):
+            if i not in used:
+                out["spurious"].append(f"{doc['id']}\t{t.get('type')}\t{t.get('value')}\t{show(s, e)}")
+    return out
+
+
 def table(results: dict[str, dict[str, Any]]) -> str:
     head = f"{'system / data':48} {'docs':>5} {'gold':>5} {'pred':>5} " + " ".join(
         f"{m + ' F1':>11}" for m in METRICS)
@@ -116,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=1, help="extract worker processes (default 1)")
     ap.add_argument("--keep", type=Path, help="keep inputs, predictions and gold links in this directory")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    ap.add_argument("--errors", choices=(*ERROR_KINDS, "all"),
+                    help="also list the dev split's mismatches of this kind")
     args = ap.parse_args(argv)
     shared: Path = args.shared.resolve()
     data = shared / "data" / "timeml"
@@ -126,7 +181,13 @@ def main(argv: list[str] | None = None) -> int:
         work = args.keep.resolve() if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         pred = extract(shared, work, args.workers)
-        results = {name: score(shared, files, pred, work, name) for name, files in splits(data).items()}
+        parts = splits(data)
+        results = {name: score(shared, files, pred, work, name) for name, files in parts.items()}
+        if args.errors:
+            found = errors(shared, parts[DEV], pred)
+            for kind in ERROR_KINDS if args.errors == "all" else (args.errors,):
+                print(f"## {kind}: {len(found[kind])}")
+                print("\n".join(found[kind]))
     if args.json:
         print(json.dumps(results, indent=1))
         return 0
