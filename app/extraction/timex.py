@@ -1051,6 +1051,8 @@ _CLOCK_CUE = re.compile(rf"\b{_alt(_LX.get('clock_cue'))}[ \t]{{1,3}}$", re.IGNO
 def n_time(m: re.Match[str], r: Resolver) -> Resolved | str:
     g = m.groupdict()
     if g.get("cw"):
+        if re.search(r"\bhigh[ \t]{1,3}$", r.before(8), re.IGNORECASE):
+            return REJECT  # "high noon": a showdown, not a clock time
         hhmm = _LX.get("clock_word")[_norm(g["cw"])]
         h, mi = (int(x) for x in hhmm.split(":"))
     elif g.get("oh"):

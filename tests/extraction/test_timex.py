@@ -214,6 +214,7 @@ def test_without_publication_date_only_absolute_values(extractor: Extractor) -> 
     "The boy, a 10-year-old from Lviv, won the prize.",
     "The vines bore fruit years later and for years of drought after.",
     "The brewer raised its quarterly dividend by two cents.",
+    "For the tiny party, it was high noon in the debate.",
 ])
 def test_no_timex(extractor: Extractor, text: str) -> None:
     assert _tx(extractor, text) == []
