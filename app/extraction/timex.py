@@ -1105,6 +1105,10 @@ def n_pod_alone(m: re.Match[str], r: Resolver) -> Resolved | str:
 
 
 def n_spelled_year(m: re.Match[str], r: Resolver) -> Resolved | str:
+    nxt = re.match(r"[ \t]{1,3}(?=\w)", r.text[m.end():m.end() + 4])
+    after = r.token_at(m.end() + nxt.end()) if nxt else None
+    if after is not None and after.tag_ in ("NNS", "NNPS"):
+        return REJECT  # "two thousand people" is a count
     words = _norm(m.group("sy")).replace(" and ", " ").split()
     if words[:2] == ["two", "thousand"]:
         rest = _number(" ".join(words[2:])) if words[2:] else "0"
@@ -1135,6 +1139,20 @@ def n_rel_year_word(m: re.Match[str], r: Resolver) -> Resolved | str:
 
 
 # --------------------------------------------------------------------------- the rule table
+
+SPELLED_YEAR = (rf"(?:nineteen|eighteen)[ \t-]{{1,3}}(?:{_TENS}(?:[ \t-]{_ONES})?|{_NUMWORD})"
+                rf"|two[ \t-]thousand(?:[ \t-](?:and[ \t-])?{_NUMWORD})?")
+
+
+def n_month_spelled_year(m: re.Match[str], r: Resolver) -> Resolved | str:
+    """'January nineteen ninety-seven' (spoken news): the month of a spelled-out year."""
+    if not _capitalised(m.group("month")):
+        return REJECT
+    year = n_spelled_year(m, r)
+    if isinstance(year, str) or year.value is None:
+        return REJECT
+    return Resolved(f"{year.value}-{_month_num(m.group('month')):02d}")
+
 
 _DUR_PRE = (r"(?:the[ \t]{1,3})?(?:(?:first|last|past|next|coming|previous|final|initial|latest|"
             r"following|other)[ \t]{1,3})?")
@@ -1228,9 +1246,9 @@ RULES: tuple[Rule, ...] = (
                          rf"|{LBW}the{SP}(?P<au2>day|week|month|year){SP}(?P<apost>before|after|earlier|"
                          rf"later){RB}"), "DATE", n_anaphoric),
     Rule("reference", _c(rf"{LBW}(?:{REF}|{_alt(_LX.get('reference_adj'))}){RB}"), "DATE", n_reference),
-    Rule("spelled_year", _c(rf"{LBW}(?:the{SP}year{SP})?(?P<sy>(?:nineteen|eighteen)[ \t-]{{1,3}}"
-                            rf"(?:{_TENS}(?:[ \t-]{_ONES})?|{_NUMWORD})|two[ \t-]thousand(?:[ \t-]"
-                            rf"(?:and[ \t-])?{_NUMWORD})?){RB}"), "DATE", n_spelled_year),
+    Rule("spelled_year", _c(rf"{LBW}(?:the{SP}year{SP})?(?P<sy>{SPELLED_YEAR}){RB}"), "DATE", n_spelled_year),
+    Rule("month_spelled_year", _c(rf"{LBW}(?P<month>{MONTH}),?{SP}(?P<sy>{SPELLED_YEAR}){RB}"), "DATE",
+         n_month_spelled_year),
     Rule("year_end", _c(rf"{LBW}(?:the{SP})?year(?:'s{SP}|[ \t-])end{RB}"), "DATE", n_this_year),
     Rule("the_year", _c(rf"{LBW}the{SP}(?:(?:full|fiscal|current|calendar){SP})?year{RB}(?![-'])"),
          "DATE", n_this_year),

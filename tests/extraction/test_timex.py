@@ -215,6 +215,7 @@ def test_without_publication_date_only_absolute_values(extractor: Extractor) -> 
     "The vines bore fruit years later and for years of drought after.",
     "The brewer raised its quarterly dividend by two cents.",
     "For the tiny party, it was high noon in the debate.",
+    "Two thousand nurses joined the strike.",
 ])
 def test_no_timex(extractor: Extractor, text: str) -> None:
     assert _tx(extractor, text) == []
@@ -358,3 +359,9 @@ def test_month_with_relative_year_is_one_date(extractor: Extractor, text: str, n
                                                value: str) -> None:
     found = _tx(extractor, text)
     assert [(t["text"], t["value"]) for t in found] == [(needle, value)]
+
+
+@pytest.mark.model
+def test_month_with_spelled_year(extractor: Extractor) -> None:
+    found = _tx(extractor, "The mine closed in March nineteen eighty-four, the miner recalled.")
+    assert [(t["text"], t["value"]) for t in found] == [("March nineteen eighty-four", "1984-03")]
