@@ -40,6 +40,8 @@ class Limits:
     """The defaults are generous for news text (a long feature is ~60,000 characters)."""
 
     max_body_bytes: int = 1_048_576
+    # Bulk endpoints (path -> byte limit) that legitimately carry many articles in one body.
+    bulk_body_bytes: tuple[tuple[str, int], ...] = ()
     max_query_bytes: int = 4096
     max_json_depth: int = 32
     max_token_chars: int = 2000
@@ -48,6 +50,14 @@ class Limits:
     max_page_size: int = 100
     extraction_timeout_s: float = 30.0
     accepted_media_types: tuple[str, ...] = ("application/json", "text/plain", "application/x-ndjson")
+
+    def body_limit(self, scope: Scope) -> int:
+        """The byte limit for this request's body: a bulk path's own, else `max_body_bytes`."""
+        path = scope.get("path", "")
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):]
+        return next((n for p, n in self.bulk_body_bytes if p == path), self.max_body_bytes)
 
 
 class BodyTooLarge(Exception):
@@ -168,11 +178,12 @@ class RequestLimitsMiddleware:
             await send_problem(send, scope, 400, "Bad Request", "Content-Length is not a number.",
                                slug="bad-request")
             return
-        if isinstance(declared, int) and declared > lim.max_body_bytes:
-            await self._too_large(send, scope)
+        max_bytes = lim.body_limit(scope)
+        if isinstance(declared, int) and declared > max_bytes:
+            await self._too_large(send, scope, max_bytes)
             return
 
-        # Read the whole body here, counting: at most max_body_bytes are ever held.
+        # Read the whole body here, counting: at most the limit is ever held.
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -182,8 +193,8 @@ class RequestLimitsMiddleware:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > lim.max_body_bytes:
-                await self._too_large(send, scope)
+            if size > max_bytes:
+                await self._too_large(send, scope, max_bytes)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -207,10 +218,10 @@ class RequestLimitsMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, send: Send, scope: Scope) -> None:
+    async def _too_large(self, send: Send, scope: Scope, limit: int) -> None:
         await send_problem(send, scope, 413, "Content Too Large",
-                           f"The request body is larger than {self.limits.max_body_bytes} bytes.",
-                           slug="body-too-large", limit=self.limits.max_body_bytes,
+                           f"The request body is larger than {limit} bytes.",
+                           slug="body-too-large", limit=limit,
                            headers={"connection": "close"})
 
     def _check_body(self, body: bytes, media_type: str | None

@@ -29,6 +29,8 @@ from sqlalchemy import exc as sa_exc
 from starlette.types import Scope
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from app.jobs.settings import JobSettings
+
 from .database import Database
 from .errors import problem
 from .idempotency import IdempotencyMiddleware
@@ -83,6 +85,7 @@ def install_production(app: FastAPI, settings: Settings) -> None:
             return await service.any_exist(s)
 
     limits = Limits(max_body_bytes=settings.max_body_bytes, max_query_bytes=settings.max_query_bytes,
+                    bulk_body_bytes=(("/v1/articles/batch", JobSettings().max_batch_bytes),),
                     max_json_depth=settings.max_json_depth, max_token_chars=settings.max_token_chars,
                     max_article_chars=settings.max_text_chars, max_page_size=settings.max_page_size,
                     extraction_timeout_s=settings.extraction_timeout_s,

@@ -114,6 +114,19 @@ async def test_body_limit_by_declared_length(client: httpx.AsyncClient) -> None:
     assert r.headers["content-type"].startswith("application/problem+json")
 
 
+async def test_bulk_paths_have_their_own_body_limit() -> None:
+    """A batch of many articles may exceed the per-request limit, on its own path only."""
+    app = make_app(Limits(max_body_bytes=1000, bulk_body_bytes=(("/echo", 5000),)))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        ok = await c.post("/echo", content=b"x " * 2000, headers={"content-type": "text/plain"})
+        assert ok.status_code == 200
+        big = await c.post("/echo", content=b"x" * 5001, headers={"content-type": "text/plain"})
+        assert big.status_code == 413 and big.json()["limit"] == 5000
+        other = await c.post("/v1/articles/1", content=b"x" * 4000, headers={"content-type": "text/plain"})
+        assert other.status_code == 413 and other.json()["limit"] == 1000
+
+
 async def test_body_limit_counts_streamed_bytes_when_length_lies() -> None:
     """A chunked upload (no Content-Length) and one whose Content-Length understates the body."""
     app = make_app()
