@@ -555,6 +555,15 @@ def n_year_range(m: re.Match[str], r: Resolver) -> Resolved | str:
     return Resolved(f"{y1 if g.get('y2') else y2:04d}")
 
 
+def n_week_of(m: re.Match[str], r: Resolver) -> Resolved | str:
+    """'the week of March 6': the ISO week holding that day."""
+    day = n_month_day(m, r)
+    if isinstance(day, str):
+        return day
+    d = _to_date(day.value)
+    return Resolved(_iso_week(d), day.anchor) if d else day
+
+
 def n_month_rel_year(m: re.Match[str], r: Resolver) -> Resolved | str:
     """'February this year', 'April 3 next year': one date, its year taken from the publication's."""
     if not _capitalised(m.group("month")):
@@ -1176,6 +1185,8 @@ RULES: tuple[Rule, ...] = (
          "DATE", n_year_range),
     Rule("year_range_tail", _c(rf"{LB}(?P<y1>{YEAR})[-\u2013](?P<x>{YEAR}|\d\d)(?![\w%-]|[.,/:]\d)"),
          "DATE", n_year_range),
+    Rule("week_of", _c(rf"{LBW}the{SP}week{SP}of{SP}(?P<month>{ANY_MONTH}){SP}(?P<day>{DAYNUM})"
+                       rf"(?:,?{SP}(?P<year>{YEAR}))?{RBN}"), "DATE", n_week_of),
     Rule("month_rel_year", _c(rf"{LBW}(?P<month>{ANY_MONTH})(?:{SP}(?P<day>{DAYNUM}))?,?{SP}"
                               rf"(?P<det>this|next|last){SP}year{RB}(?!['\u2019])"),
          "DATE", n_month_rel_year),

@@ -365,3 +365,9 @@ def test_month_with_relative_year_is_one_date(extractor: Extractor, text: str, n
 def test_month_with_spelled_year(extractor: Extractor) -> None:
     found = _tx(extractor, "The mine closed in March nineteen eighty-four, the miner recalled.")
     assert [(t["text"], t["value"]) for t in found] == [("March nineteen eighty-four", "1984-03")]
+
+
+@pytest.mark.model
+def test_week_of_a_date_is_its_iso_week(extractor: Extractor) -> None:
+    found = _tx(extractor, "The trial was moved to the week of Dec. 1, 2025.")
+    assert [(t["text"], t["value"]) for t in found] == [("the week of Dec. 1, 2025", "2025-W49")]
