@@ -219,6 +219,36 @@ def _snap_subtree(table: TokenTable, cont: list[int], cue: list[Token]) -> int:
     return last
 
 
+ADJUNCT_DEPS = frozenset({"advcl", "conj", "npadvmod"})
+
+
+def _cut_cue_adjuncts(table: TokenTable, first: int, last: int, cue: list[Token]) -> int:
+    """The last content token, cut before a clause that hangs from the cue itself after the
+    content ("has championed X [and extended Y]", "shows that A[, contradicting B]"): those
+    modify the act of saying, not what is said. Prepositional adjuncts stay (gold often keeps
+    "criticized X [as Y]"), as do tails holding a quotation."""
+    anchor = cue_anchor(cue).i
+    if first <= anchor or last - first > LONG_SENTENCE:
+        return last
+    cue_ids = {t.i for t in cue}
+    seen_arg = False
+    for i in range(first, last + 1):
+        h = table.head[i]
+        if h != anchor and h not in cue_ids:
+            continue
+        dep = table.dep[i]
+        if seen_arg and dep in ADJUNCT_DEPS:
+            if any(table.quoted[k] for k in range(i, last + 1)):
+                return last  # a quotation in the tail: part of what was said ("... and called it \"X\"")
+            j = i - 1
+            while j > first and table.pos[j] in ("PUNCT", "CCONJ", "SPACE"):
+                j -= 1
+            return j
+        if dep not in ("punct", "cc"):
+            seen_arg = True
+    return last
+
+
 def _one_paragraph(text: str, start: int, end: int, cue_start: int) -> tuple[int, int]:
     """Content does not cross a line break: keep the paragraph nearest the cue."""
     if "\n" not in text[start:end]:
@@ -298,7 +328,7 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
                 source = _syntactic_source(cue)
             if cont:
                 p_con = sum(role_tagger.marginal(roles[i - ws], i - ws) for i in cont) / len(cont)
-                last = _snap_subtree(table, cont, cue)
+                last = _cut_cue_adjuncts(table, cont[0], _snap_subtree(table, cont, cue), cue)
                 start, end = _trim(text, doc[cont[0]].idx, doc[last].idx + len(doc[last].text))
                 start, end = _cut_at_cue(text, mask, start, end, cue, source)
                 anchor_tok = cue_anchor(cue)

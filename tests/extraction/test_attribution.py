@@ -357,3 +357,21 @@ def test_claim_nested_in_another_claims_content_is_dropped(extractor: Extractor)
     inner = [c for c in cs if c is not outer and outer["content"]["start"] <= c["content"]["start"]
              and c["content"]["end"] <= outer["content"]["end"]]
     assert inner == []
+
+
+
+def test_clause_hanging_from_the_cue_is_not_content(extractor: Extractor) -> None:
+    from app.extraction.attribution import _cut_cue_adjuncts
+    from app.extraction.attribution_features import TokenTable
+
+    doc = extractor.nlp("The minister criticized the tax plan, calling it a gift to landlords.")
+    table = TokenTable(doc)
+    cue = [t for t in doc if t.text == "criticized"]
+    first = next(t.i for t in doc if t.text == "the")
+    last = _cut_cue_adjuncts(table, first, len(doc) - 2, cue)
+    assert doc[first:last + 1].text == "the tax plan"
+    # a quotation in the tail is part of what was said
+    doc = extractor.nlp('The minister criticized the tax plan, calling it "a gift to landlords".')
+    table = TokenTable(doc)
+    cue = [t for t in doc if t.text == "criticized"]
+    assert _cut_cue_adjuncts(table, first, len(doc) - 2, cue) == len(doc) - 2
