@@ -913,6 +913,14 @@ def n_rel_quarter(m: re.Match[str], r: Resolver) -> Resolved | str:
     return Resolved(base, "dct")
 
 
+def n_period_year_ago(m: re.Match[str], r: Resolver) -> Resolved | str:
+    """'the quarter a year ago', 'the corresponding period last year': the reported quarter, a year back."""
+    if r.dct is None:
+        return Resolved(None)
+    base = r.last_quarter or _shift(r.dct, "Q", -1) or ""
+    return Resolved(_shift_value(base, "Y", -1), "dct")
+
+
 def n_half(m: re.Match[str], r: Resolver) -> Resolved | str:
     h = int(_LX.get("ordinal").get(_norm(m.group("hord")), "2"))
     if h > 2:
@@ -1232,6 +1240,9 @@ RULES: tuple[Rule, ...] = (
                            rf"same|year-ago|year-earlier|year{SP}ago|year{SP}earlier|"
                            rf"comparable|fiscal|recent|next|coming){SP})?(?:fiscal{SP})?"
                            rf"quarter{RB}(?!s)"), "DATE", n_rel_quarter),
+    Rule("period_year_ago", _c(rf"{LBW}the{SP}(?:(?:same|comparable|corresponding|like){SP})?"
+                               rf"(?:quarter|period){SP}(?:a{SP}year{SP}(?:ago|earlier)|(?:of{SP})?last{SP}year)"
+                               rf"{RB}(?!['\u2019])"), "DATE", n_period_year_ago),
     Rule("rel_period", _c(rf"{LBW}the{SP}(?:(?P<qy>{YEAR}){SP}|(?P<rq>year-ago|year-earlier|year{SP}ago|"
                           rf"year{SP}earlier|"
                           rf"latest){SP})period{RB}"), "DATE", n_rel_quarter),

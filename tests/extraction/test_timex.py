@@ -117,6 +117,18 @@ def test_weekday_after_until_and_scheduling(extractor: Extractor, text: str, val
 
 
 @pytest.mark.model
+@pytest.mark.parametrize(("text", "needle"), [
+    ("Sales climbed in the second quarter, against a loss in the quarter a year earlier.",
+     "the quarter a year earlier"),
+    ("Sales climbed in the second quarter, against a loss in the same period last year.",
+     "the same period last year"),
+])
+def test_reported_period_a_year_back(extractor: Extractor, text: str, needle: str) -> None:
+    t = _one(extractor, text, "year", "2025-08-01")
+    assert (t["text"], t["value"]) == (needle, "2024-Q2")
+
+
+@pytest.mark.model
 def test_quarters(extractor: Extractor) -> None:
     t = _one(extractor, "Profit rose 8% in the third quarter, the bank said.", "quarter", "1998-11-05")
     assert (t["text"], t["value"]) == ("the third quarter", "1998-Q3")
