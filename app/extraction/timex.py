@@ -873,8 +873,8 @@ def _quarter_year(m: re.Match[str], r: Resolver) -> tuple[int, str | None] | Non
     if r.dct is None:
         return None
     pre = _norm(g.get("qpre") or "")
-    if pre.startswith("last year"):
-        return r.dct.year - 1, "dct"
+    if pre.startswith(("last year", "next year")):
+        return r.dct.year + (1 if pre.startswith("next") else -1), "dct"
     explicit = r.year_in_sentence(m.start())
     if explicit is not None:
         return explicit, None
@@ -1232,7 +1232,7 @@ RULES: tuple[Rule, ...] = (
                       rf"(?:{SP}(?:of{SP})?(?P<sy2>{YEAR}))?{RB}"), "DATE", n_season),
     Rule("holiday", _c(rf"{LBW}(?P<hol>{HOLIDAY})(?:,?{SP}(?P<hy>{YEAR}))?{RB}"), "DATE", n_holiday),
     Rule("quarter", _c(rf"{LBW}(?:the{SP})?(?:(?P<qy>{YEAR})(?:'s)?{SP}|(?P<qpre>this{SP}year's|"
-                       rf"last{SP}year's|the{SP}year's){SP})?(?:fiscal[ \t-]{{1,3}})?"
+                       rf"next{SP}year's|last{SP}year's|the{SP}year's){SP})?(?:fiscal[ \t-]{{1,3}})?"
                        rf"(?P<qord>{ORD})[ \t-]{{1,3}}(?:fiscal[ \t-]{{1,3}})?quarter"
                        rf"(?:{SP}of{SP}(?P<qy2>{YEAR}))?{RB}"), "DATE", n_quarter),
     Rule("rel_quarter", _c(rf"{LBW}the{SP}(?:(?P<qy>{YEAR}){SP}|(?P<rq>latest|last|past|previous|current|"
@@ -1240,9 +1240,10 @@ RULES: tuple[Rule, ...] = (
                            rf"same|year-ago|year-earlier|year{SP}ago|year{SP}earlier|"
                            rf"comparable|fiscal|recent|next|coming){SP})?(?:fiscal{SP})?"
                            rf"quarter{RB}(?!s)"), "DATE", n_rel_quarter),
-    Rule("period_year_ago", _c(rf"{LBW}the{SP}(?:(?:same|comparable|corresponding|like){SP})?"
+    Rule("period_year_ago", _c(rf"{LBW}(?:the{SP}(?:(?:same|comparable|corresponding|like){SP})?"
                                rf"(?:quarter|period){SP}(?:a{SP}year{SP}(?:ago|earlier)|(?:of{SP})?last{SP}year)"
-                               rf"{RB}(?!['\u2019])"), "DATE", n_period_year_ago),
+                               rf"{RB}(?!['\u2019])|last{SP}year['\u2019]s{SP}(?:(?:same|comparable|"
+                               rf"corresponding){SP})?(?:quarter|period){RB})"), "DATE", n_period_year_ago),
     Rule("rel_period", _c(rf"{LBW}the{SP}(?:(?P<qy>{YEAR}){SP}|(?P<rq>year-ago|year-earlier|year{SP}ago|"
                           rf"year{SP}earlier|"
                           rf"latest){SP})period{RB}"), "DATE", n_rel_quarter),

@@ -122,6 +122,7 @@ def test_weekday_after_until_and_scheduling(extractor: Extractor, text: str, val
      "the quarter a year earlier"),
     ("Sales climbed in the second quarter, against a loss in the same period last year.",
      "the same period last year"),
+    ("Sales climbed in the second quarter; last year's quarter brought a loss.", "last year's quarter"),
 ])
 def test_reported_period_a_year_back(extractor: Extractor, text: str, needle: str) -> None:
     t = _one(extractor, text, "year", "2025-08-01")
@@ -383,3 +384,9 @@ def test_month_with_spelled_year(extractor: Extractor) -> None:
 def test_week_of_a_date_is_its_iso_week(extractor: Extractor) -> None:
     found = _tx(extractor, "The trial was moved to the week of Dec. 1, 2025.")
     assert [(t["text"], t["value"]) for t in found] == [("the week of Dec. 1, 2025", "2025-W49")]
+
+
+@pytest.mark.model
+def test_next_years_quarter(extractor: Extractor) -> None:
+    t = _one(extractor, "The plant could reopen in next year's second quarter.", "quarter")
+    assert (t["text"], t["value"]) == ("next year's second quarter", "2026-Q2")
