@@ -159,23 +159,28 @@ def _is_mark(text: str, i: int) -> bool:
     return text[i] in QUOTE_CHARS or text[i - 1:i + 1] in ("''", "``") or text[i:i + 2] in ("''", "``")
 
 
-def _quote_before(text: str, mask: list[bool], sent: SpacySpan, cue: list[Token]) -> tuple[int, int] | None:
-    """ '"A," said X.' when the role tagger gave no content: the quotation opening the cue's
-    sentence and closing just before the cue."""
-    s, _ = _trim(text, sent.start_char, sent.end_char)
-    cue_start = cue[0].idx
-    if s >= cue_start or not _is_mark(text, s) or mask[cue_start]:
+def _quote_before(text: str, mask: list[bool], cue: list[Token],
+                  source: list[Token]) -> tuple[int, int] | None:
+    """ '"A," said X.' / '"A?" X said.' when the role tagger gave no content: the quotation that
+    closes just before the cue (or its subject), in the same or the previous sentence."""
+    left = min([cue[0].idx] + [t.idx for t in source if t.i < cue[0].i])
+    if mask[cue[0].idx]:
         return None
-    e = s + 2 if text[s:s + 2] in ("''", "``") else s + 1
-    while e < cue_start and mask[e]:
-        e += 1
-    if text[e:e + 2] == "''":
-        e += 2
-    elif e < len(text) and text[e] in CLOSE_QUOTES + '"':
-        e += 1
-    if e - s < 2 + MIN_CONTENT_CHARS or e > cue_start or len(text[e:cue_start].strip(" ,")) > 30:
+    e = left
+    while e > 0 and text[e - 1] in " \t,":
+        e -= 1
+    if text[e - 2:e] == "''" and e >= 2:
+        k = e - 2
+    elif e > 0 and text[e - 1] in CLOSE_QUOTES + '"':
+        k = e - 1
+    else:
         return None
-    return s, e
+    st = k
+    while st > 0 and mask[st - 1] and text[st - 1] != "\n":
+        st -= 1
+    if k - st < 2 + MIN_CONTENT_CHARS or not _is_mark(text, st):
+        return None
+    return st, e
 
 
 def _syntactic_source(cue: list[Token]) -> list[Token]:
@@ -345,7 +350,7 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
                 if anchor_tok.lemma_.lower() in speech_cues() and not mask[anchor_tok.idx]:
                     subj = next((c for c in anchor_tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
                     span = _syntactic_content(ctx, table, mask, anchor_tok, subj)
-                span = (span or _quote_before(text, mask, sent, cue)
+                span = (span or _quote_before(text, mask, cue, source)
                         or _inverted_report(table, sent, cue, source))
                 if span is None:
                     continue

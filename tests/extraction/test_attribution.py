@@ -375,3 +375,10 @@ def test_clause_hanging_from_the_cue_is_not_content(extractor: Extractor) -> Non
     table = TokenTable(doc)
     cue = [t for t in doc if t.text == "criticized"]
     assert _cut_cue_adjuncts(table, first, len(doc) - 2, cue) == len(doc) - 2
+
+
+def test_question_quote_in_its_own_sentence_before_the_speaker(extractor: Extractor) -> None:
+    text = ("\u201cWho would have guessed that a small bakery could feed the whole valley?\u201d"
+            " Ms. Novak said, looking at the queue outside.")
+    c = find(claims(extractor, text), "small bakery")
+    assert "Novak" in (speaker(c) or "")
