@@ -734,8 +734,8 @@ def n_this_pod(m: re.Match[str], r: Resolver) -> Resolved | str:
 
 def n_reference(m: re.Match[str], r: Resolver) -> Resolved | str:
     w = _norm(m.group(0))
-    if w == "soon" and re.search(r"\bas[ \t]{1,3}$", r.before(4)):
-        return REJECT  # "as soon as"
+    if w == "soon" and (re.search(r"\bas[ \t]{1,3}$", r.before(4)) or r.tense(m.start()) == TENSE_PAST):
+        return REJECT  # "as soon as"; "he was soon released": shortly after a past event, no future
     if w in _LX.get("reference_adj"):
         tok = r.token_at(m.start())
         if tok is None or tok.pos_ != "ADJ" or tok.dep_ != "amod":

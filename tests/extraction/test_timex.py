@@ -229,6 +229,7 @@ def test_without_publication_date_only_absolute_values(extractor: Extractor) -> 
     "The brewer raised its quarterly dividend by two cents.",
     "For the tiny party, it was high noon in the debate.",
     "Two thousand nurses joined the strike.",
+    "The guide was soon released by the border police.",
 ])
 def test_no_timex(extractor: Extractor, text: str) -> None:
     assert _tx(extractor, text) == []
@@ -390,3 +391,9 @@ def test_week_of_a_date_is_its_iso_week(extractor: Extractor) -> None:
 def test_next_years_quarter(extractor: Extractor) -> None:
     t = _one(extractor, "The plant could reopen in next year's second quarter.", "quarter")
     assert (t["text"], t["value"]) == ("next year's second quarter", "2026-Q2")
+
+
+@pytest.mark.model
+def test_soon_looks_forward_only_outside_past_narration(extractor: Extractor) -> None:
+    t = _one(extractor, "The bakery will soon open a second shop.", "soon")
+    assert t["value"] == "FUTURE_REF"
