@@ -9,91 +9,26 @@ backend for the whole session, since loading the model costs a second or two per
 
 from __future__ import annotations
 
-import asyncio
-import os
-import threading
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+from backends import BACKENDS, database
 from fastapi import FastAPI
-from sqlalchemy.engine import make_url
 
 from app.articles.schemas import ArticleCreate
 from app.articles.service import ArticleService
-from app.cli.migrate import upgrade
 from app.core.settings import Settings
 from app.main import create_app
 
-PG_ENV = "NEWSCLAIMS_TEST_DATABASE_URL"
-T = TypeVar("T")
 
-
-def run_in_thread(fn: Callable[[], T]) -> T:
-    """Run blocking or `asyncio.run`-based code off the test event loop."""
-    out: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            out["value"] = fn()
-        except BaseException as exc:  # re-raised in the caller
-            out["error"] = exc
-
-    t = threading.Thread(target=target)
-    t.start()
-    t.join()
-    if "error" in out:
-        raise out["error"]
-    return out["value"]  # type: ignore[no-any-return]
-
-
-def _pg_admin(url: str, sql: str) -> None:
-    u = make_url(url)
-
-    async def go() -> None:
-        kwargs = {
-            "host": u.host or "127.0.0.1",
-            "port": u.port or 5432,
-            "user": u.username,
-            "password": u.password,
-        }
-        try:
-            conn = await asyncpg.connect(**kwargs, database=u.database or "postgres")
-        except asyncpg.InvalidCatalogNameError:  # the named database need not exist
-            conn = await asyncpg.connect(**kwargs, database="postgres")
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    run_in_thread(lambda: asyncio.run(go()))
-
-
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated, empty database for this session on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'newsclaims.db'}"
-        run_in_thread(lambda: upgrade(url))
+    with database(request.param, tmp_path_factory.mktemp("db")) as url:
         yield url
-        return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(
-            f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)"
-        )
-    name = f"newsclaims_test_{uuid.uuid4().hex[:12]}"
-    _pg_admin(base, f'CREATE DATABASE "{name}"')
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
-        run_in_thread(lambda: upgrade(url))
-        yield url
-    finally:
-        _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -9,19 +9,17 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from backends import database, run_in_thread
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
 from app.cli.migrate import upgrade
 from app.core.database import make_engine
-
-from .conftest import PG_ENV, _pg_admin, run_in_thread
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {
@@ -42,18 +40,8 @@ TABLES = {
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database (no migrations applied) on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
-        return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"PostgreSQL tests need {PG_ENV}")
-    name = f"newsclaims_fresh_{uuid.uuid4().hex[:12]}"
-    _pg_admin(base, f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with database(request.param, tmp_path, "newsclaims_fresh", migrate=False) as url:
+        yield url
 
 
 def tables(url: str) -> set[str]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,18 +10,16 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from backends import database
 from fastapi import FastAPI
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import make_url
 
 from app.claims.service import ClaimService
-from app.cli.migrate import upgrade
 from app.core.settings import Settings
 from app.jobs.settings import JobSettings
 from app.jobs.worker import QueueWorker
 from app.main import create_app
 
-from .conftest import PG_ENV, _pg_admin, run_in_thread
 from .docs import uniq
 
 
@@ -70,25 +66,11 @@ async def test_unexpected_errors_are_500_problems_without_internals(
 async def private_app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[FastAPI]:
     """An app on a database of its own: `POST /v1/reprocess` queues every stale article, which
     must not re-extract the hand-made documents of the shared test database."""
-    name = None
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'private.db'}"
-    else:
-        base = os.environ.get(PG_ENV)
-        if not base:
-            pytest.skip(f"PostgreSQL tests need {PG_ENV}")
-        name = f"newsclaims_private_{uuid.uuid4().hex[:12]}"
-        _pg_admin(base, f'CREATE DATABASE "{name}"')
-        url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
-        run_in_thread(lambda: upgrade(url))
+    with database(request.param, tmp_path, "newsclaims_private") as url:
         application = create_app(Settings(database_url=url, data_dir=tmp_path, extraction_workers=1))
         async with application.router.lifespan_context(application):
             assert await application.state.pool.wait_ready()
             yield application
-    finally:
-        if name is not None:
-            _pg_admin(str(base), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_database_lost_before_the_results_leaves_the_article_pending_for_reprocess(

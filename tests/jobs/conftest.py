@@ -6,92 +6,36 @@ at the end); the multi-process tests need it, since that is the backend workers 
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import os
-import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+from backends import database
 from fastapi import FastAPI
-from sqlalchemy.engine import make_url
 
-from app.cli.migrate import upgrade
 from app.core.settings import Settings
 from app.jobs.settings import JobSettings
 from app.main import create_app
 
-PG_ENV = "NEWSCLAIMS_TEST_DATABASE_URL"
-T = TypeVar("T")
 _counter = itertools.count()
 NAMES = ("Berg", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Haddad", "Novak", "Silva", "Kowalski", "Reyes")
 
 
-def run_in_thread(fn: Callable[[], T]) -> T:
-    """Run `asyncio.run`-based code (migrations, admin SQL) off the test event loop."""
-    out: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            out["value"] = fn()
-        except BaseException as exc:
-            out["error"] = exc
-
-    t = threading.Thread(target=target)
-    t.start()
-    t.join()
-    if "error" in out:
-        raise out["error"]
-    return out["value"]  # type: ignore[no-any-return]
-
-
-def pg_admin(url: str, sql: str) -> None:
-    u = make_url(url)
-
-    async def go() -> None:
-        conn = await asyncpg.connect(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username,
-                                     password=u.password, database=u.database or "postgres")
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    run_in_thread(lambda: asyncio.run(go()))
-
-
-def fresh_pg() -> Iterator[str]:
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)")
-    name = f"newsclaims_jobs_{uuid.uuid4().hex[:12]}"
-    pg_admin(base, f'CREATE DATABASE "{name}"')
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
-        run_in_thread(lambda: upgrade(url))
-        yield url
-    finally:
-        pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def jobs_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('jobs') / 'newsclaims.db'}"
-        run_in_thread(lambda: upgrade(url))
+    with database(request.param, tmp_path_factory.mktemp("jobs"), "newsclaims_jobs") as url:
         yield url
-        return
-    yield from fresh_pg()
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
+def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated PostgreSQL database of its own (the multi-process tests)."""
-    yield from fresh_pg()
+    with database("postgresql", tmp_path_factory.mktemp("pg"), "newsclaims_jobs") as url:
+        yield url
 
 
 @pytest_asyncio.fixture(scope="session")

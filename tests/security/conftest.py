@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 import pytest_asyncio
-from api.conftest import PG_ENV, _pg_admin, app, client, db_url, run_in_thread
+from api.conftest import app, client, db_url
+from backends import database
 from fastapi import FastAPI
-from sqlalchemy.engine import make_url
 
-from app.cli.migrate import upgrade
 from app.core.settings import Settings
 from app.main import create_app
 
@@ -42,20 +40,9 @@ def settings(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture
 def fresh_db_url(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Another migrated database on the same backend, for tests that must not share state."""
-    if db_url.startswith("sqlite"):
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('fresh') / 'fresh.db'}"
-        run_in_thread(lambda: upgrade(url))
+    backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    with database(backend, tmp_path_factory.mktemp("fresh"), "newsclaims_sec") as url:
         yield url
-        return
-    base = os.environ[PG_ENV]
-    name = f"newsclaims_sec_{uuid.uuid4().hex[:12]}"
-    _pg_admin(base, f'CREATE DATABASE "{name}"')
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
-        run_in_thread(lambda: upgrade(url))
-        yield url
-    finally:
-        _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest_asyncio.fixture

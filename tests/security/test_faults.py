@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from api.conftest import PG_ENV, _pg_admin, run_in_thread
+from backends import PG_ENV, pg_admin, run_in_thread
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
@@ -57,11 +57,11 @@ def _outage(url: str, tmp: Path) -> tuple[Callable[[], None], Callable[[], None]
     base = os.environ[PG_ENV]
 
     def down() -> None:
-        _pg_admin(base, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        _pg_admin(base, _terminate(name))
+        pg_admin(base, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        pg_admin(base, _terminate(name))
 
     def up() -> None:
-        _pg_admin(base, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        pg_admin(base, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
 
     return down, up
 
@@ -152,7 +152,7 @@ async def test_dropped_connections_are_replaced(fresh_db_url: str, tmp_path: Pat
         assert (await client.get("/v1/claims")).status_code == 200
         if not url.startswith("sqlite"):
             name = make_url(url).database
-            run_in_thread(lambda: _pg_admin(os.environ[PG_ENV], _terminate(name)))
+            run_in_thread(lambda: pg_admin(os.environ[PG_ENV], _terminate(name)))
         else:
             await _drop_connections(app)
         assert (await client.get("/v1/claims")).status_code == 200

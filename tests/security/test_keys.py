@@ -11,7 +11,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from api.conftest import run_in_thread
+from backends import run_in_thread
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
