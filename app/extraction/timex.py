@@ -708,8 +708,24 @@ def n_weekday(m: re.Match[str], r: Resolver) -> Resolved | str:
     return Resolved(d.isoformat(), "dct")
 
 
+def _title(m: re.Match[str], r: Resolver) -> bool:
+    """'ABC's "This Week"', 'VOA Today': a capitalised phrase inside a sentence that names a show."""
+    words = m.group(0).split()
+    if not all(w[:1].isupper() for w in words):
+        return False
+    if len(words) > 1 and re.search(r"[\"\u201c]$", r.before(1)) and \
+            re.match(r"[,.]?[\"\u201d]", r.text[m.end():m.end() + 2]):
+        return True  # the whole quotation: "This Week,"
+    prev = re.search(r"(\S+)[ \t]{1,3}$", r.before(24))
+    if prev is None or prev.group(1)[-1:] in ".!?:;\"'`\u201c\u2018":
+        return False  # sentence start: the capital is only grammar
+    return len(words) > 1 or prev.group(1)[:1].isupper()
+
+
 def n_day_word(m: re.Match[str], r: Resolver) -> Resolved | str:
     w = _norm(m.group("dw"))
+    if _title(m, r):
+        return REJECT
     pod = m.groupdict().get("pod")
     if r.dct is None:
         return Resolved(None)
@@ -747,6 +763,8 @@ def n_reference(m: re.Match[str], r: Resolver) -> Resolved | str:
 
 
 def n_rel_unit(m: re.Match[str], r: Resolver) -> Resolved | str:
+    if _title(m, r):
+        return REJECT
     det = _norm(m.group("det"))
     unit_word = _norm(m.group("unit"))
     n = int(_LX.get("rel_det")[det])

@@ -230,6 +230,8 @@ def test_without_publication_date_only_absolute_values(extractor: Extractor) -> 
     "For the tiny party, it was high noon in the debate.",
     "Two thousand nurses joined the strike.",
     "The guide was soon released by the border police.",
+    'The minister spoke on the talk show "This Week," then flew home.',
+    "You are listening to Radio Harbour Today.",
 ])
 def test_no_timex(extractor: Extractor, text: str) -> None:
     assert _tx(extractor, text) == []
@@ -397,3 +399,10 @@ def test_next_years_quarter(extractor: Extractor) -> None:
 def test_soon_looks_forward_only_outside_past_narration(extractor: Extractor) -> None:
     t = _one(extractor, "The bakery will soon open a second shop.", "soon")
     assert t["value"] == "FUTURE_REF"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("text", ['Asked when, the driver said "Today."', "Today the talks resumed.",
+                                  'She said: "Today we celebrate."'])
+def test_capitalised_today_at_sentence_start_is_a_date(extractor: Extractor, text: str) -> None:
+    assert _one(extractor, text, "Today")["value"] == "2025-12-19"
