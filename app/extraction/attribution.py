@@ -31,6 +31,7 @@ from .attribution_lexicon import (
     source_nouns,
     speech_cues,
 )
+from .lexicon import cue_types
 from .types import Claim, ClaimKind, Context, Cue, DateRef, Source, SourceKind, Span, Timex
 
 MODEL_PACKAGE = "app.extraction"
@@ -440,8 +441,38 @@ def _rule_claims(ctx: Context, table: TokenTable, mask: list[bool], found: list[
         span = _syntactic_content(ctx, table, mask, tok, subj)
         if span is not None:
             extra.append(_Found([tok], [t for t in subj.subtree if not t.is_space], span, 0.45))
+    extra.extend(_belief_claims(ctx, table, have | {t.i for f in extra for t in f.cue}))
     extra.extend(_report_tails(ctx, table, {t.i for f in found + extra for t in f.cue}))
     return extra
+
+
+# cue types (cues.tsv) whose verbs, with a clausal complement, make a claim by rule
+RULE_TYPES = frozenset({"belief", "evidence", "stance", "intent"})
+RULE_COMPS = ("ccomp", "xcomp")
+
+
+def _belief_claims(ctx: Context, table: TokenTable, have: set[int]) -> list[_Found]:
+    """Beliefs, findings and intentions with a clausal complement the taggers passed over
+    ("X believes that ...", "the poll shows that ...", "X wants to ..."): PolNeAR attributes
+    them like speech."""
+    types = cue_types()
+    out: list[_Found] = []
+    for i, lemma in enumerate(table.lemma):
+        if table.pos[i] != "VERB" or i in have or table.quoted[i] or types.get(lemma) not in RULE_TYPES:
+            continue
+        tok = ctx.doc[i]
+        subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        comp = next((c for c in tok.children if c.dep_ in RULE_COMPS and c.i > i), None)
+        if subj is None or comp is None or subj.tag_ in ("WDT", "WP") or subj.i > i:
+            continue
+        s, e = table.sent_bounds(i)
+        if e - s > LONG_SENTENCE:
+            continue
+        sub = table.subtree(comp.i)
+        start, end = _trim(ctx.text, ctx.doc[sub[0]].idx, ctx.doc[sub[-1]].idx + len(ctx.doc[sub[-1]].text))
+        if end - start >= MIN_CONTENT_CHARS:
+            out.append(_Found([tok], [t for t in subj.subtree if not t.is_space], (start, end), 0.4))
+    return out
 
 
 def _report_tails(ctx: Context, table: TokenTable, have: set[int]) -> list[_Found]:

@@ -382,3 +382,16 @@ def test_question_quote_in_its_own_sentence_before_the_speaker(extractor: Extrac
             " Ms. Novak said, looking at the queue outside.")
     c = find(claims(extractor, text), "small bakery")
     assert "Novak" in (speaker(c) or "")
+
+
+def test_belief_with_clausal_complement_makes_a_claim_by_rule(extractor: Extractor) -> None:
+    from app.extraction.attribution import _belief_claims
+    from app.extraction.attribution_features import TokenTable
+    from app.extraction.types import Context
+
+    text = "Most farmers in the valley believe that the new dam will flood their fields."
+    doc = extractor.nlp(text)
+    found = _belief_claims(Context(doc=doc, published_at=None), TokenTable(doc), set())
+    assert [(f.cue[0].text, text[f.content[0]:f.content[1]]) for f in found] == [
+        ("believe", "that the new dam will flood their fields")]
+    assert "farmers" in " ".join(t.text for t in found[0].source)
