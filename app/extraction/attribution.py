@@ -145,7 +145,7 @@ def _cut_at_cue(text: str, mask: list[bool], start: int, end: int, cue: list[Tok
     before = _trim(text, start, cs)
     after = _trim(text, ce, end)
     q_before = before[1] > before[0] and (_is_mark(text, before[0]) or _is_mark(text, before[1] - 1))
-    q_after = after[1] > after[0] and _is_mark(text, after[0])
+    q_after = after[1] > after[0] and (_is_mark(text, after[0]) or _quote_resumes(text, mask, after))
     if q_before and q_after:
         return start, end
     if q_before or (after[1] > after[0] and text[after[0]] in ".!?"):
@@ -153,6 +153,22 @@ def _cut_at_cue(text: str, mask: list[bool], start: int, end: int, cue: list[Tok
     if q_after or after[1] - after[0] >= before[1] - before[0]:
         return after
     return before
+
+
+RESUME_WITHIN = 80  # characters of attribution adjunct between the cue and the resumed quotation
+
+
+def _quote_resumes(text: str, mask: list[bool], after: tuple[int, int]) -> bool:
+    """ '"A," X said at a rally in Ohio, "B."': after the cue's adjunct, within the sentence,
+    a quotation resumes after a comma."""
+    s, e = after
+    for q in range(s, min(e, s + RESUME_WITHIN)):
+        ch = text[q]
+        if ch == "\n" or (ch in ".!?" and text[q + 1:q + 2] in (" ", "\n", "")):
+            return False  # a sentence end (abbreviations such as "N.C.," run on)
+        if _is_mark(text, q):
+            return q + 1 < len(text) and mask[q + 1] and text[s:q].rstrip().endswith(",")
+    return False
 
 
 def _is_mark(text: str, i: int) -> bool:

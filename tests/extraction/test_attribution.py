@@ -395,3 +395,10 @@ def test_belief_with_clausal_complement_makes_a_claim_by_rule(extractor: Extract
     assert [(f.cue[0].text, text[f.content[0]:f.content[1]]) for f in found] == [
         ("believe", "that the new dam will flood their fields")]
     assert "farmers" in " ".join(t.text for t in found[0].source)
+
+
+def test_quote_resumes_after_the_cue_adjunct(extractor: Extractor) -> None:
+    text = ('"The harbour will be dredged by spring," Ms. Ito said at a meeting in Portland, Maine,'
+            ' "and the ferries will run all year."')
+    c = find(claims(extractor, text), "dredged by spring")
+    assert "ferries will run" in c["content"]["text"]
