@@ -870,9 +870,10 @@ def annotate(ctx: Context) -> None:
             src_toks, via = f.source, resolver.resolve(f.via)
         else:
             src_toks, via = _via(f.source, f.cue, resolver)
-        source = resolver.resolve(src_toks) if src_toks else None
+        passive = f.via is None and _passive_target(f.cue, src_toks)
+        source = resolver.resolve(src_toks) if src_toks and not passive else None
         kind = _kind(text, mask, start, end)
-        if source is None and kind != "direct":
+        if source is None and kind != "direct" and not passive:
             continue  # an unsourced reported statement is mostly a tagger false alarm (PolNeAR dev)
         taken.append((start, end))
         if via is None and source is not None and source.kind == "anonymous":
@@ -916,6 +917,22 @@ def _drop_nested(found: list[_Found]) -> list[_Found]:
         if witness is None or e > witness[1]:
             witness = (s, e)
     return kept
+
+
+def _passive_target(cue: list[Token], src: list[Token]) -> bool:
+    """ "X was accused of ...", "X has been criticized for ...": the subject of a passive cue
+    without a by-agent is its target, not its source; the claim has no source."""
+    if not src:
+        return False
+    anchor = cue_anchor(cue)
+    subj = next((c for c in anchor.children if c.dep_ == "nsubjpass"), None)
+    if subj is None or any(c.dep_ == "agent" for c in anchor.children):
+        return False
+    doc = anchor.doc
+    if any(t.lemma_.lower() in speech_cues() and t.tag_ == "VBG"
+           for t in doc[anchor.i + 1:min(len(doc), anchor.i + 4)]):
+        return False  # "X was quoted as saying", "X was heard telling": X speaks
+    return subj.left_edge.i <= src[0].i <= subj.right_edge.i
 
 
 def _jaccard(a: tuple[int, int], b: tuple[int, int]) -> float:

@@ -402,3 +402,14 @@ def test_quote_resumes_after_the_cue_adjunct(extractor: Extractor) -> None:
             ' "and the ferries will run all year."')
     c = find(claims(extractor, text), "dredged by spring")
     assert "ferries will run" in c["content"]["text"]
+
+
+def test_subject_of_a_passive_cue_is_not_its_source(extractor: Extractor) -> None:
+    from app.extraction.attribution import _passive_target
+
+    for text, target in [("The mayor was accused of hiding the report.", True),
+                         ("The mayor was accused by the auditors of hiding the report.", False),
+                         ("The mayor was quoted as saying that the report was lost.", False)]:
+        doc = extractor.nlp(text)
+        cue = [t for t in doc if t.text in ("accused", "quoted")]
+        assert _passive_target(cue, [doc[0], doc[1]]) is target, text
