@@ -921,10 +921,13 @@ def _drop_nested(found: list[_Found]) -> list[_Found]:
 
 def _passive_target(cue: list[Token], src: list[Token]) -> bool:
     """ "X was accused of ...", "X has been criticized for ...": the subject of a passive cue
-    without a by-agent is its target, not its source; the claim has no source."""
+    without a by-agent is its target, not its source; nor is an expletive "it" a source. Such a
+    claim has no source."""
     if not src:
         return False
     anchor = cue_anchor(cue)
+    if len(src) == 1 and (src[0].dep_ == "expl" or (src[0].lower_ == "it" and anchor.pos_ in ("ADJ", "AUX"))):
+        return True  # "it is clear that ...", "it seems that ...": nobody is quoted
     subj = next((c for c in anchor.children if c.dep_ == "nsubjpass"), None)
     if subj is None or any(c.dep_ == "agent" for c in anchor.children):
         return False
