@@ -395,7 +395,7 @@ def _nested(ctx: Context, table: TokenTable, f: _Found) -> _Found:
     if anchor.lemma_.lower() not in ("quote", "cite"):
         return f
     obj = next((c for c in anchor.children if c.dep_ in ("dobj", "obj")), None)
-    if obj is None:
+    if obj is None or not _speaker_like(obj):
         return f
     obj_toks = [t for t in obj.subtree if not t.is_space]
     os_, oe = _char_span(obj_toks)
@@ -407,6 +407,14 @@ def _nested(ctx: Context, table: TokenTable, f: _Found) -> _Found:
         if end - start < MIN_CONTENT_CHARS:
             return f
     return _Found(f.cue, obj_toks, (start, end), f.confidence, via=via or None)
+
+
+def _speaker_like(tok: Token) -> bool:
+    """Whether the object of "quote"/"cite" names who spoke ("cited an official", "quoted
+    Smith") rather than what was cited ("cited the audit as the reason")."""
+    return (tok.pos_ in ("PROPN", "PRON") or tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE")
+            or tok.lemma_.lower() in source_nouns() or tok.lemma_.lower() in media_table()[2]
+            or any(pat.search(" ".join(t.lower_ for t in tok.subtree)) for pat in anonymous_patterns()))
 
 
 def _syntactic_content(ctx: Context, table: TokenTable, mask: list[bool], tok: Token,
@@ -817,7 +825,7 @@ def _via(source_toks: list[Token], cue: list[Token],
     if lemma in ("quote", "cite"):
         obj = next((c for c in anchor.children if c.dep_ in ("dobj", "obj")), None)
         subj = next((c for c in anchor.children if c.dep_ in ("nsubj",)), None)
-        if obj is not None and subj is not None:
+        if obj is not None and subj is not None and _speaker_like(obj):
             return list(obj.subtree), resolver.resolve(list(subj.subtree))
     return source_toks, None
 

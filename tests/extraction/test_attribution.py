@@ -415,3 +415,14 @@ def test_subject_of_a_passive_cue_is_not_its_source(extractor: Extractor) -> Non
         cue = [t for t in doc if t.text in ("accused", "quoted", "clear")]
         src = [doc[0]] if doc[0].text == "It" else [doc[0], doc[1]]
         assert _passive_target(cue, src) is target, text
+
+
+def test_cited_thing_is_content_not_a_source(extractor: Extractor) -> None:
+    from app.extraction.attribution import _speaker_like
+
+    doc = extractor.nlp("The governor cited the audit as the reason for the delay.")
+    assert not _speaker_like(next(t for t in doc if t.text == "audit"))
+    doc = extractor.nlp("The newspaper quoted a senior official who asked not to be named.")
+    assert _speaker_like(next(t for t in doc if t.text == "official"))
+    doc = extractor.nlp("The agency cited Ms. Moreau as saying the talks had failed.")
+    assert _speaker_like(next(t for t in doc if t.text == "Moreau"))
