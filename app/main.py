@@ -18,7 +18,7 @@ from app.articles.pool import ExtractionPool
 from app.articles.router import router as articles_router
 from app.claims.router import router as claims_router
 from app.core.database import Database
-from app.core.errors import RequestIdMiddleware, ServiceUnavailable, install_error_handlers, problem_response
+from app.core.errors import ServiceUnavailable, install_error_handlers, problem_response
 from app.core.production import install_production
 from app.core.settings import Settings, get_settings
 from app.entities.router import router as entities_router
@@ -74,7 +74,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(RequestIdMiddleware)
     install_production(app, settings)  # auth, limits, idempotency, logs, metrics, proxy (outermost)
     for router in (articles_router, claims_router, entities_router, events_router, jobs_router):
         app.include_router(router)

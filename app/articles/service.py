@@ -50,6 +50,24 @@ log = logging.getLogger("newsclaims")
 T = TypeVar("T")
 
 
+def article_fields(payload: ArticleCreate) -> dict[str, Any]:
+    """The stored columns of a submitted article; one definition for the synchronous path and
+    the queue, so both store (and deduplicate) an article identically."""
+    published_at, published_on = payload.publication()
+    return {
+        "source": payload.source or "",
+        "external_id": payload.external_id,
+        "content_hash": repo.content_hash(payload.text),
+        "title": payload.title,
+        "url": payload.url,
+        "language": payload.language,
+        "text": payload.text,
+        "metadata": payload.metadata,
+        "published_at": published_at,
+        "published_on": published_on,
+    }
+
+
 @dataclass(frozen=True)
 class ArticleFilters:
     source: str | None = None
@@ -184,20 +202,8 @@ class ArticleService:
         """Store the article as pending (committed); (id, False) when a unique constraint says it
         is already stored (same external_id, or same text, from the same source)."""
         self.check(payload.text)
-        published_at, published_on = payload.publication()
-        source, digest = payload.source or "", repo.content_hash(payload.text)
-        fields = {
-            "source": source,
-            "external_id": payload.external_id,
-            "content_hash": digest,
-            "title": payload.title,
-            "url": payload.url,
-            "language": payload.language,
-            "text": payload.text,
-            "metadata": payload.metadata,
-            "published_at": published_at,
-            "published_on": published_on,
-        }
+        fields = article_fields(payload)
+        source, digest = fields["source"], fields["content_hash"]
         for _ in range(3):
             async with self.db.session(write=True) as s:
                 article_id = await repo.insert_new(s, fields)

@@ -9,7 +9,6 @@ field-level `errors` list) into problem documents. The request id comes from `sc
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -19,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://newsclaims.dev/problems/"
@@ -149,42 +148,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-
-
-class RequestIdMiddleware:
-    """Assigns a request id (a plain client `X-Request-ID` is kept), echoes it, and turns an
-    unhandled exception into a bare 500 problem document so even that carries the id."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        supplied = dict(scope.get("headers", ())).get(b"x-request-id", b"").decode("latin-1")
-        ok = 0 < len(supplied) <= 128 and all(c.isalnum() or c in "-_.:" for c in supplied)
-        rid = supplied if ok else uuid.uuid4().hex
-        state = scope.setdefault("state", {})
-        state.setdefault("request_id", rid)
-        rid = state["request_id"]
-        started = False
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
-                headers.append((b"x-request-id", rid.encode()))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        except Exception:
-            log.exception("unhandled error on %s", scope.get("path"))
-            if started:
-                raise
-            response = problem(scope, 500, slug="internal",
-                               detail="The server could not complete the request; quote the request id.")
-            await response(scope, receive, send_with_id)

@@ -12,6 +12,7 @@ from typing import Any
 
 from app.articles import repository as articles_repo
 from app.articles.schemas import ArticleCreate
+from app.articles.service import article_fields
 from app.core.database import Database
 from app.core.errors import Invalid, NotFound
 from app.core.settings import Settings
@@ -22,23 +23,6 @@ from .models import DUPLICATE, INGEST, OPEN_STATES, QUEUED, REPROCESS, RUNNING
 from .schemas import JobCounts, JobItemOut, JobOut
 
 SHOWN_ITEMS = 1000
-
-
-def article_fields(payload: ArticleCreate) -> dict[str, Any]:
-    """The stored columns of a submitted article (as the synchronous path stores them)."""
-    published_at, published_on = payload.publication()
-    return {
-        "source": payload.source or "",
-        "external_id": payload.external_id,
-        "content_hash": articles_repo.content_hash(payload.text),
-        "title": payload.title,
-        "url": payload.url,
-        "language": payload.language,
-        "text": payload.text,
-        "metadata": payload.metadata,
-        "published_at": published_at,
-        "published_on": published_on,
-    }
 
 
 class JobService:
