@@ -466,8 +466,31 @@ def _rule_claims(ctx: Context, table: TokenTable, mask: list[bool], found: list[
         if span is not None:
             extra.append(_Found([tok], [t for t in subj.subtree if not t.is_space], span, 0.45))
     extra.extend(_belief_claims(ctx, table, have | {t.i for f in extra for t in f.cue}))
+    extra.extend(_noun_claims(ctx, table, have | {t.i for f in extra for t in f.cue}))
     extra.extend(_report_tails(ctx, table, {t.i for f in found + extra for t in f.cue}))
     return extra
+
+
+def _noun_claims(ctx: Context, table: TokenTable, have: set[int]) -> list[_Found]:
+    """A cue noun with an owner and a "that"-clause ("her statement that ...", "his claim that
+    ..."): the owner is the source, the clause the content."""
+    types = cue_types()
+    out: list[_Found] = []
+    for i, lemma in enumerate(table.lemma):
+        if table.pos[i] != "NOUN" or i in have or table.quoted[i] or lemma not in types:
+            continue
+        tok = ctx.doc[i]
+        owner = next((c for c in tok.children if c.dep_ == "poss" and c.i < i), None)
+        comp = next((c for c in tok.children if c.dep_ in ("acl", "ccomp") and c.i > i
+                     and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
+        if owner is None or comp is None:
+            continue
+        sub = table.subtree(comp.i)
+        start, end = _trim(ctx.text, ctx.doc[sub[0]].idx, ctx.doc[sub[-1]].idx + len(ctx.doc[sub[-1]].text))
+        if end - start >= MIN_CONTENT_CHARS:
+            src = [t for t in owner.subtree if not t.is_space and t.tag_ != "POS"]
+            out.append(_Found([tok], src, (start, end), 0.4))
+    return out
 
 
 # cue types (cues.tsv) whose verbs, with a clausal complement, make a claim by rule

@@ -426,3 +426,16 @@ def test_cited_thing_is_content_not_a_source(extractor: Extractor) -> None:
     assert _speaker_like(next(t for t in doc if t.text == "official"))
     doc = extractor.nlp("The agency cited Ms. Moreau as saying the talks had failed.")
     assert _speaker_like(next(t for t in doc if t.text == "Moreau"))
+
+
+def test_cue_noun_with_owner_and_that_clause_makes_a_claim_by_rule(extractor: Extractor) -> None:
+    from app.extraction.attribution import _noun_claims
+    from app.extraction.attribution_features import TokenTable
+    from app.extraction.types import Context
+
+    text = "Nobody took seriously her claim that the lighthouse was haunted by sailors."
+    doc = extractor.nlp(text)
+    found = _noun_claims(Context(doc=doc, published_at=None), TokenTable(doc), set())
+    assert [(f.cue[0].text, text[f.content[0]:f.content[1]]) for f in found] == [
+        ("claim", "that the lighthouse was haunted by sailors")]
+    assert [t.text for t in found[0].source] == ["her"]
