@@ -12,19 +12,21 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.articles.pool import ExtractionPool
 from app.articles.router import router as articles_router
 from app.claims.router import router as claims_router
 from app.core.database import Database
 from app.core.errors import ServiceUnavailable, install_error_handlers, problem_response
+from app.core.metrics import set_queue_depth
 from app.core.production import install_production
 from app.core.settings import Settings, get_settings
 from app.entities.router import router as entities_router
 from app.events.router import router as events_router
 from app.extraction import EXTRACTOR_VERSION
 from app.jobs.router import router as jobs_router
+from app.jobs.service import queue_depth
 from app.jobs.worker import start_embedded
 from app.openapi import install as install_openapi
 
@@ -35,6 +37,9 @@ class Health(BaseModel):
     status: str
     database: bool | None = None
     model: bool | None = None
+    queue: bool | None = Field(default=None, description="This process's queue workers are running "
+                               "(true when it runs none: `newsclaims worker` processes do the work).")
+    queue_depth: int | None = Field(default=None, description="Articles waiting for a worker.")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -90,17 +95,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response_model=Health,
         tags=["health"],
         responses=unavailable,
-        summary="The database answers and the language model is loaded",
+        summary="The database answers, the language model is loaded and the queue workers run",
     )
     async def readyz(request: Request) -> Health:
-        db_ok = await request.app.state.db.ping()
-        model_ok = bool(request.app.state.pool.ready)
-        if not (db_ok and model_ok):
-            missing = [n for n, ok in (("database", db_ok), ("language model", model_ok)) if not ok]
+        state = request.app.state
+        db_ok = await state.db.ping()
+        model_ok = bool(state.pool.ready)
+        jobs = getattr(state, "jobs", None)
+        queue_ok = jobs is None or jobs.alive
+        if not (db_ok and model_ok and queue_ok):
+            checks = (("database", db_ok), ("language model", model_ok), ("queue workers", queue_ok))
+            missing = [n for n, ok in checks if not ok]
             raise ServiceUnavailable(
                 f"Not ready: {' and '.join(missing)} unavailable.", headers={"Retry-After": "5"}
             )
-        return Health(status="ready", database=db_ok, model=model_ok)
+        depth = await queue_depth(state.db)
+        set_queue_depth(depth)
+        return Health(status="ready", database=db_ok, model=model_ok, queue=queue_ok, queue_depth=depth)
 
     return app
 

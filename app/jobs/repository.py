@@ -90,6 +90,12 @@ async def has_work(session: AsyncSession) -> bool:
     return (await session.execute(stmt)).first() is not None
 
 
+async def queue_depth(session: AsyncSession) -> int:
+    """Items a worker could claim now: queued ones and those whose lease expired."""
+    stmt = select(func.count()).select_from(JobItem).where(_claimable(utcnow()))
+    return int((await session.execute(stmt)).scalar_one())
+
+
 async def claim(session: AsyncSession, owner: str, limit: int, lease_s: float) -> list[Claimed]:
     """Lease up to `limit` items: queued ones, and running ones whose worker's lease expired."""
     now = utcnow()

@@ -25,6 +25,12 @@ from .schemas import JobCounts, JobItemOut, JobOut
 SHOWN_ITEMS = 1000
 
 
+async def queue_depth(db: Database) -> int:
+    """Claimable queue items now (readiness probe and the queue-depth gauge)."""
+    async with db.session() as s:
+        return await repo.queue_depth(s)
+
+
 class JobService:
     def __init__(self, db: Database, settings: Settings, wake: Callable[[], None] | None = None) -> None:
         self.db, self.settings, self.wake = db, settings, wake

@@ -30,6 +30,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from app.articles import repository as articles_repo
 from app.articles.pool import ExtractionUnavailable
 from app.articles.service import store_result
+from app.core import metrics
 from app.core.database import Database
 from app.extraction import EXTRACTOR_VERSION
 from app.extraction.inputs import ArticleInput
@@ -82,11 +83,14 @@ class QueueWorker:
         """Claim and finish one batch; the number of items claimed (0: nothing to do)."""
         async with self.db.session() as s:
             if not await repo.has_work(s):
+                metrics.set_queue_depth(0)
                 return 0
         async with self.db.session() as s:
             claimed = await repo.claim(s, self.owner, self.cfg.job_batch_size, self.cfg.job_lease_s)
         if not claimed:
             return 0
+        async with self.db.session() as s:
+            metrics.set_queue_depth(await repo.queue_depth(s))
         heartbeat = asyncio.create_task(self._heartbeat([c.id for c in claimed]))
         try:
             await self._process(claimed)
@@ -172,6 +176,7 @@ class QueueWorker:
                 if not await repo.finish(s, c.id, self.owner, FAILED, reason):
                     raise LeaseLost
                 await articles_repo.mark_failed(s, w.article_id, reason, EXTRACTOR_VERSION)
+            metrics.job_failed(reason.split(" ", 1)[0])  # "extraction" / "storing"
 
 
 def _transient(exc: DBAPIError) -> bool:
@@ -203,6 +208,11 @@ class Embedded:
     def wake(self) -> None:
         for w in self.workers:
             w.wake()
+
+    @property
+    def alive(self) -> bool:
+        """Every loop still running (a loop only ends when stopped: one that ended is dead)."""
+        return not self._stop.is_set() and not any(t.done() for t in self._tasks)
 
     async def stop(self) -> None:
         self._stop.set()

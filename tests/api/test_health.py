@@ -16,7 +16,26 @@ async def test_livez(client: httpx.AsyncClient) -> None:
 async def test_readyz_when_database_and_model_are_up(client: httpx.AsyncClient) -> None:
     r = await client.get("/readyz")
     assert r.status_code == 200, r.text
-    assert r.json() == {"status": "ready", "database": True, "model": True}
+    body = r.json()
+    assert body["status"] == "ready" and body["database"] is True and body["model"] is True
+    assert body["queue"] is True and isinstance(body["queue_depth"], int) and body["queue_depth"] >= 0
+
+
+async def test_readyz_is_503_when_the_queue_workers_died(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Dead:
+        alive = False
+
+    monkeypatch.setattr(app.state, "jobs", Dead())
+    r = await client.get("/readyz")
+    assert r.status_code == 503 and "queue workers" in r.json()["detail"]
+
+
+async def test_readiness_publishes_the_queue_depth_metric(client: httpx.AsyncClient) -> None:
+    depth = (await client.get("/readyz")).json()["queue_depth"]
+    text = (await client.get("/metrics")).text
+    assert f'newsclaims_queue_depth{{queue="extraction"}} {float(depth)}' in text
 
 
 async def test_readyz_is_503_problem_when_the_model_is_not_loaded(

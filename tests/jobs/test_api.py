@@ -16,11 +16,12 @@ from sqlalchemy import func, select, update
 from app.articles import repository as articles_repo
 from app.articles.models import Article
 from app.articles.schemas import ArticleCreate
+from app.articles.service import article_fields
 from app.claims.models import Claim
 from app.core.database import utcnow
+from app.core.metrics import JOB_FAILURES
 from app.jobs import repository as repo
 from app.jobs.models import DONE, RUNNING, JobItem
-from app.jobs.service import article_fields
 from app.jobs.settings import JobSettings
 from app.jobs.worker import QueueWorker
 
@@ -194,8 +195,11 @@ async def test_unstorable_result_fails_the_article_once(jobs_app: FastAPI,
         return [{"claims": [{"id": "c1", "kind": "direct", "content": {"start": "not a number"}}],
                  "entities": [], "timexes": [], "events": []} for _ in items]
 
+    failures = JOB_FAILURES.labels("storing")
+    before = failures._value.get()
     worker = QueueWorker(db, broken, JobSettings(), owner="worker-b")
     await worker._process([repo.Claimed(item_id, job_id, article_id, 1)])
+    assert failures._value.get() == before + 1  # the job-failure metric counts it
     job = (await jobs_client.get(f"/v1/jobs/{job_id}")).json()
     assert job["state"] == "done" and job["counts"]["failed"] == 1
     [err] = job["errors"]
