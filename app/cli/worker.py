@@ -14,11 +14,10 @@ import multiprocessing as mp
 import os
 import signal
 import sys
-from typing import Any
 
+from app.articles.pool import ExtractionPool
 from app.core.database import Database
 from app.core.settings import Settings
-from app.extraction.inputs import ArticleInput
 from app.jobs.settings import JobSettings
 from app.jobs.worker import QueueWorker
 
@@ -44,29 +43,30 @@ def _config(args: argparse.Namespace) -> tuple[str, JobSettings, str | None]:
 
 
 async def serve(url: str, cfg: JobSettings, model: str | None, exit_when_idle: bool) -> int:
-    from app.extraction.parallel import extract_batch, init_worker
-
-    await asyncio.to_thread(init_worker, model)
-
-    parsing = asyncio.Lock()  # one model, one parse at a time; the other loop stores meanwhile
-
-    async def extract(items: list[ArticleInput]) -> list[dict[str, Any]]:
-        async with parsing:
-            return await asyncio.to_thread(extract_batch, items)
+    # Extraction runs in a child process, as in the API: under the per-article deadline
+    # (NEWSCLAIMS_EXTRACTION_TIMEOUT_S), so a pathological text fails that article instead of
+    # stalling the worker, and a crash in the parser restarts the child instead of this loop.
+    pool = ExtractionPool(1, model)
+    pool.start()
+    if not await pool.wait_ready():
+        print("newsclaims worker: the extraction process could not load the model", file=sys.stderr)
+        await pool.close()
+        return 1
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     db = Database(url, pool_size=3)
-    # two loops share the model: while one parses its batch, the other stores the previous one
-    loops = [QueueWorker(db, extract, cfg) for _ in range(2)]
+    # two loops share the one extraction process: while one parses its batch, the other stores
+    loops = [QueueWorker(db, pool.extract, cfg) for _ in range(2)]
     name = loops[0].owner.rsplit(":", 1)[0]
     print(f"newsclaims worker {name}: ready", file=sys.stderr, flush=True)
     try:
         await asyncio.gather(*(w.run(stop, exit_when_idle=exit_when_idle) for w in loops))
     finally:
         await db.dispose()
+        await pool.close()
     print(f"newsclaims worker {name}: stopped after {sum(w.processed for w in loops)} articles",
           file=sys.stderr, flush=True)
     return 0

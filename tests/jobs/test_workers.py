@@ -158,3 +158,30 @@ async def test_two_workers_share_the_queue(pg_url: str, workers: Workers) -> Non
             assert p.wait(30) == 0
     finally:
         await db.dispose()
+
+
+async def test_a_pathological_article_fails_alone_under_the_deadline(
+    pg_url: str, workers: Workers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker extracts in a child process under NEWSCLAIMS_EXTRACTION_TIMEOUT_S: an article
+    that takes far longer fails with the reason, and the rest of its batch is still stored."""
+    monkeypatch.setenv("NEWSCLAIMS_EXTRACTION_TIMEOUT_S", "0.3")  # read by the worker's child
+    slow = " ".join(f"Officials in district {i} said on Monday that the bridge would reopen, the mayor "
+                    "added." for i in range(530))
+    db = Database(pg_url, pool_size=2)
+    try:
+        payloads = [ArticleCreate.model_validate(make_article(text=slow, external_id=None)),
+                    ArticleCreate.model_validate(make_article(sentences=2))]
+        job = await JobService(db, Settings()).accept(payloads)
+        slow_id, ok_id = (i.article_id for i in job.items)
+        proc = workers.start("--exit-when-idle", batch=2)
+        assert proc.wait(120) == 0
+        async with db.session() as s:
+            rows = {a.id: a for a in (await s.execute(select(Article).where(
+                Article.id.in_([slow_id, ok_id])))).scalars()}
+        assert rows[slow_id].extraction_state == "failed"
+        assert "longer than" in (rows[slow_id].extraction_error or "")
+        assert rows[ok_id].extraction_state == "done"
+    finally:
+        await db.dispose()
+
