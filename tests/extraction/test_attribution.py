@@ -439,12 +439,3 @@ def test_cue_noun_with_owner_and_that_clause_makes_a_claim_by_rule(extractor: Ex
     assert [(f.cue[0].text, text[f.content[0]:f.content[1]]) for f in found] == [
         ("claim", "that the lighthouse was haunted by sailors")]
     assert [t.text for t in found[0].source] == ["her"]
-
-
-def test_cue_learned_from_train_statistics(extractor: Extractor) -> None:
-    """The lemma "hint" joined cues.tsv from training/cue_stats.py; the speech rule covers it."""
-    assert cue_types()["hint"] == "speech"
-    text = "The inspector hinted that the bakery could reopen within a week."
-    c = find(claims(extractor, text), "the bakery could reopen")
-    assert c["cue"]["text"] == "hinted"
-    assert c["source"]["text"] == "The inspector"
