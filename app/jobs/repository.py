@@ -90,6 +90,11 @@ async def has_work(session: AsyncSession) -> bool:
     return (await session.execute(stmt)).first() is not None
 
 
+async def has_open_work(session: AsyncSession) -> bool:
+    """Any item not finished yet, including those leased to other workers (which may die)."""
+    return (await session.execute(select(JobItem.id).where(_OPEN).limit(1))).first() is not None
+
+
 async def queue_depth(session: AsyncSession) -> int:
     """Items a worker could claim now: queued ones and those whose lease expired."""
     stmt = select(func.count()).select_from(JobItem).where(_claimable(utcnow()))

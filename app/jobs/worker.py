@@ -73,11 +73,21 @@ class QueueWorker:
                 n = 0
             if n:
                 continue
-            if exit_when_idle:
+            if exit_when_idle and not await self._open_work():
                 return
             self._wake.clear()
             with suppress(TimeoutError):
                 await asyncio.wait_for(_first(stop.wait(), self._wake.wait()), self.cfg.job_poll_s)
+
+    async def _open_work(self) -> bool:
+        """Idle means nothing open at all: items leased to another worker still count, since that
+        worker may die and leave them for this one once their leases expire."""
+        try:
+            async with self.db.session() as s:
+                return await repo.has_open_work(s)
+        except Exception:
+            log.exception("queue worker %s: checking for open work failed", self.owner)
+            return True
 
     async def run_once(self) -> int:
         """Claim and finish one batch; the number of items claimed (0: nothing to do)."""
