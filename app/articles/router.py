@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from app.core.errors import Invalid, PayloadTooLarge, UnsupportedMediaType, problem_response
+from app.core.errors import Invalid, UnsupportedMediaType, problem_response
+from app.core.http import read_limited_body
 from app.core.pagination import Page, PageParams, id_path, page_params
 from app.core.settings import Settings
 from app.jobs.router import accept_async, prefers_async
@@ -57,12 +58,7 @@ async def read_body(request: Request, model: type[M], plain_fields: tuple[str, .
     """The request body as `model`: JSON, or a text/plain body (the `text`) with the other fields
     as query parameters. Validation errors keep the field-level shape of every other 422."""
     settings: Settings = request.app.state.settings
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > settings.max_body_bytes:
-        raise PayloadTooLarge(f"The body is larger than {settings.max_body_bytes} bytes.")
-    body = await request.body()
-    if len(body) > settings.max_body_bytes:
-        raise PayloadTooLarge(f"The body is larger than {settings.max_body_bytes} bytes.")
+    body = await read_limited_body(request, settings.max_body_bytes)
     ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     try:
         if ctype == "application/json" or ctype.endswith("+json"):

@@ -10,10 +10,28 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.types import Scope, Send
+from starlette.requests import Request
+from starlette.types import Message, Receive, Scope, Send
+
+from .errors import PayloadTooLarge
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://newsclaims.dev/problems/"
+
+
+def replay_receive(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the app an already-read body once, then defers to the real one
+    (for middleware that must read the whole body before letting the request through)."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def request_id_of(scope: Scope) -> str | None:
@@ -47,3 +65,15 @@ async def send_problem(send: Send, scope: Scope, status: int, title: str, detail
         raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def read_limited_body(request: Request, limit: int) -> bytes:
+    """The body, or 413 past `limit` bytes (declared or read). The limits middleware already
+    counts streamed bytes; this keeps a route safe where it is mounted without that middleware."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
+    body = await request.body()
+    if len(body) > limit:
+        raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
+    return body

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .database import Base, Database, UTCDateTime, insert_ignore, utcnow
-from .http import send_problem
+from .http import replay_receive, send_problem
 from .security import principal_of
 
 HEADER = b"idempotency-key"
@@ -194,17 +194,8 @@ class IdempotencyMiddleware:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        replayed = False
-
-        async def replay_body() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
         try:
-            await self.app(scope, replay_body, capture)
+            await self.app(scope, replay_receive(body, receive), capture)
         except BaseException:
             await self._release(db, owner, key)
             raise

@@ -28,9 +28,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .http import send_problem
+from .http import replay_receive, send_problem
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -207,16 +207,7 @@ class RequestLimitsMiddleware:
                 await send_problem(send, scope, status, title, detail, slug=slug, **extra)
                 return
 
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay_receive(body, receive), send)
 
     async def _too_large(self, send: Send, scope: Scope, limit: int) -> None:
         await send_problem(send, scope, 413, "Content Too Large",

@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from app.articles.schemas import ArticleCreate
-from app.core.errors import PROBLEM_MEDIA_TYPE, Invalid, PayloadTooLarge, Problem, UnsupportedMediaType
+from app.core.errors import PROBLEM_MEDIA_TYPE, Invalid, Problem, UnsupportedMediaType
+from app.core.http import read_limited_body
 from app.core.limits import inspect_json
 
 from .schemas import JobOut, ReprocessRequest
@@ -107,12 +108,7 @@ def _parse_batch(body: bytes, ctype: str, settings: Any) -> list[Any]:
 )
 async def create_batch(request: Request, svc: JobService = Depends(service),
                        cfg: JobSettings = Depends(job_settings)) -> Response:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cfg.max_batch_bytes:
-        raise PayloadTooLarge(f"The body is larger than {cfg.max_batch_bytes} bytes.")
-    body = await request.body()
-    if len(body) > cfg.max_batch_bytes:
-        raise PayloadTooLarge(f"The body is larger than {cfg.max_batch_bytes} bytes.")
+    body = await read_limited_body(request, cfg.max_batch_bytes)
     ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if ctype not in ("application/json", NDJSON):
         raise UnsupportedMediaType(f"Send application/json or {NDJSON}, not {ctype}.")
