@@ -159,24 +159,24 @@ async def list_entities(session: AsyncSession, *, q: str | None, type_: str | No
     return page_of(rows, ENTITY_ORDER, page)
 
 
-async def aliases_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[str]]:
+async def _grouped(session: AsyncSession, table: type[EntityAlias] | type[EntityRole], column: Any,
+                   ids: Sequence[int]) -> dict[int, list[str]]:
+    """`column` of `table` per entity id, in insertion order (aliases and roles alike)."""
     out: dict[int, list[str]] = defaultdict(list)
     if ids:
-        rows = await session.execute(select(EntityAlias.entity_id, EntityAlias.name)
-                                     .where(EntityAlias.entity_id.in_(ids)).order_by(EntityAlias.id))
-        for eid, name in rows:
-            out[eid].append(name)
+        rows = await session.execute(select(table.entity_id, column)
+                                     .where(table.entity_id.in_(ids)).order_by(table.id))
+        for eid, value in rows:
+            out[eid].append(value)
     return out
+
+
+async def aliases_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[str]]:
+    return await _grouped(session, EntityAlias, EntityAlias.name, ids)
 
 
 async def roles_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        rows = await session.execute(select(EntityRole.entity_id, EntityRole.role)
-                                     .where(EntityRole.entity_id.in_(ids)).order_by(EntityRole.id))
-        for eid, role in rows:
-            out[eid].append(role)
-    return out
+    return await _grouped(session, EntityRole, EntityRole.role, ids)
 
 
 async def stats_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, EntityStats]:
