@@ -19,7 +19,7 @@ from app.articles.schemas import ArticleCreate
 from app.articles.service import article_fields
 from app.claims.models import Claim
 from app.core.database import utcnow
-from app.core.metrics import JOB_FAILURES
+from app.core.metrics import REGISTRY
 from app.jobs import repository as repo
 from app.jobs.models import DONE, RUNNING, JobItem
 from app.jobs.settings import JobSettings
@@ -195,11 +195,13 @@ async def test_unstorable_result_fails_the_article_once(jobs_app: FastAPI,
         return [{"claims": [{"id": "c1", "kind": "direct", "content": {"start": "not a number"}}],
                  "entities": [], "timexes": [], "events": []} for _ in items]
 
-    failures = JOB_FAILURES.labels("storing")
-    before = failures._value.get()
+    def failures() -> float:
+        return REGISTRY.get_sample_value("newsclaims_job_failures_total", {"reason": "storing"}) or 0.0
+
+    before = failures()
     worker = QueueWorker(db, broken, JobSettings(), owner="worker-b")
     await worker._process([repo.Claimed(item_id, job_id, article_id, 1)])
-    assert failures._value.get() == before + 1  # the job-failure metric counts it
+    assert failures() == before + 1  # the job-failure metric counts it
     job = (await jobs_client.get(f"/v1/jobs/{job_id}")).json()
     assert job["state"] == "done" and job["counts"]["failed"] == 1
     [err] = job["errors"]
