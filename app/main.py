@@ -27,7 +27,9 @@ from app.events.router import router as events_router
 from app.extraction import EXTRACTOR_VERSION
 from app.jobs.router import router as jobs_router
 from app.jobs.service import queue_depth
+from app.jobs.settings import JobSettings
 from app.jobs.worker import start_embedded
+from app.keys import service as keys_service
 from app.openapi import install as install_openapi
 
 VERSION = "0.1.0"
@@ -79,7 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    install_production(app, settings)  # auth, limits, idempotency, logs, metrics, proxy (outermost)
+    # auth, limits, idempotency, logs, metrics, proxy (outermost)
+    install_production(app, settings, keys=keys_service,
+                       bulk_body_bytes=(("/v1/articles/batch", JobSettings().max_batch_bytes),))
     for router in (articles_router, claims_router, entities_router, events_router, jobs_router):
         app.include_router(router)
     install_openapi(app)  # middleware refusals and security schemes in the document (app/openapi.py)

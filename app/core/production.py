@@ -21,15 +21,14 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Scope
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
-
-from app.jobs.settings import JobSettings
 
 from .database import Database
 from .errors import problem
@@ -47,14 +46,24 @@ _UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutEr
                 TimeoutError)
 
 
+class KeyStore(Protocol):
+    """Where API keys live (the keys domain); passed in so that core depends on no domain."""
+
+    async def authenticate(self, session: AsyncSession, key: str, pepper: str, /) -> Principal | None: ...
+
+    async def any_exist(self, session: AsyncSession, /) -> bool: ...
+
+
 def _db(scope: Scope) -> Database:
     db: Database = scope["app"].state.db
     return db
 
 
-def install_production(app: FastAPI, settings: Settings) -> None:
+def install_production(app: FastAPI, settings: Settings, *, keys: KeyStore,
+                       bulk_body_bytes: tuple[tuple[str, int], ...] = ()) -> None:
     """Wire logging, metrics, limits, auth and idempotency into `app` (call once, after the
-    app's own middleware so these wrap it)."""
+    app's own middleware so these wrap it). `bulk_body_bytes`: (path, limit) pairs for the
+    endpoints allowed larger bodies than `max_body_bytes`."""
     configure_logging(settings.log_level, settings.log_json)
     if settings.root_path:
         app.root_path = settings.root_path.rstrip("/")
@@ -73,19 +82,15 @@ def install_production(app: FastAPI, settings: Settings) -> None:
     pepper = settings.api_key_pepper
 
     async def authenticate(scope: Scope, key: str) -> Principal | None:
-        from app.keys import service
-
         async with _db(scope).session() as s:
-            return await service.authenticate(s, key, pepper)
+            return await keys.authenticate(s, key, pepper)
 
     async def any_keys(scope: Scope) -> bool:
-        from app.keys import service
-
         async with _db(scope).session() as s:
-            return await service.any_exist(s)
+            return await keys.any_exist(s)
 
     limits = Limits(max_body_bytes=settings.max_body_bytes, max_query_bytes=settings.max_query_bytes,
-                    bulk_body_bytes=(("/v1/articles/batch", JobSettings().max_batch_bytes),),
+                    bulk_body_bytes=bulk_body_bytes,
                     max_json_depth=settings.max_json_depth, max_token_chars=settings.max_token_chars,
                     max_article_chars=settings.max_text_chars, max_page_size=settings.max_page_size,
                     extraction_timeout_s=settings.extraction_timeout_s,
