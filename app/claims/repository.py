@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, delete, exists, false, func, literal_column, or_, select
+from sqlalchemy import Date, delete, exists, false, func, insert, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import fulltext_ids, insert_ignore
@@ -42,15 +42,19 @@ class ClaimQuery:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-async def insert(session: AsyncSession, row: dict[str, Any], about: Sequence[int]) -> int:
-    claim = Claim(**row)
-    session.add(claim)
-    await session.flush()
-    if about:
-        dialect = session.get_bind().dialect.name
-        await session.execute(insert_ignore(dialect, ClaimEntity,
-                                            [{"claim_id": claim.id, "entity_id": e} for e in set(about)]))
-    return claim.id
+async def insert_many(session: AsyncSession, rows: list[dict[str, Any]],
+                      about: Sequence[Sequence[int]]) -> list[int]:
+    """Insert claims and the entities each is about (one batched statement per table); the new
+    claims' ids in the order of `rows`."""
+    if not rows:
+        return []
+    result = await session.execute(insert(Claim).returning(Claim.id, sort_by_parameter_order=True), rows)
+    ids = [i for (i,) in result]
+    links = sorted({(c, e) for c, ents in zip(ids, about, strict=True) for e in ents})
+    if links:
+        await session.execute(insert_ignore(session.get_bind().dialect.name, ClaimEntity),
+                              [{"claim_id": c, "entity_id": e} for c, e in links])
+    return ids
 
 
 def _about(ids: list[int]) -> Any:
@@ -92,5 +96,9 @@ async def about_of(session: AsyncSession, claim_ids: Sequence[int]) -> dict[int,
     return out
 
 
-async def delete_for_article(session: AsyncSession, article_id: int) -> None:
-    await session.execute(delete(Claim).where(Claim.article_id == article_id))
+async def delete_for_article(session: AsyncSession, article_id: int) -> set[int]:
+    """Remove an article's claims (their links go with them); the speakers and intermediaries
+    they named (which may now be orphans)."""
+    rows = await session.execute(
+        delete(Claim).where(Claim.article_id == article_id).returning(Claim.speaker_id, Claim.via_id))
+    return {i for row in rows for i in row if i is not None}

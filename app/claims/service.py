@@ -58,9 +58,13 @@ async def store_document_claims(
     doc: dict[str, Any],
     entity_ids: dict[str, int],
 ) -> dict[str, int]:
-    """Store the document's claims; adds `stored_id` to each, returns {document id: stored id}."""
+    """Store the document's claims (one batched INSERT per table); adds `stored_id` to each,
+    returns {document id: stored id}."""
     ids: dict[str, int] = {}
-    for c in doc.get("claims") or []:
+    claims: list[dict[str, Any]] = doc.get("claims") or []
+    rows: list[dict[str, Any]] = []
+    abouts: list[list[int]] = []
+    for c in claims:
         content, cue = c.get("content") or {}, c.get("cue")
         source, via, said = c.get("source"), c.get("via"), c.get("said_on") or {}
         start, end = int(content.get("start", 0)), int(content.get("end", 0))
@@ -99,13 +103,17 @@ async def store_document_claims(
             "claim_date": said_day or published_on,
             "confidence": float(c.get("confidence") or 0.0),
         }
-        stored = await repo.insert(session, row, about)
-        c["stored_id"] = stored
-        if source and speaker is not None:
-            source["entity_id"] = speaker
+        rows.append(row)
+        abouts.append(about)
+    stored = await repo.insert_many(session, rows, abouts)
+    for c, row, claim_id in zip(claims, rows, stored, strict=True):
+        source, via = c.get("source"), c.get("via")
+        c["stored_id"] = claim_id
+        if source and row["speaker_id"] is not None:
+            source["entity_id"] = row["speaker_id"]
         if via and row["via_id"] is not None:
             via["entity_id"] = row["via_id"]
-        ids[str(c.get("id"))] = stored
+        ids[str(c.get("id"))] = claim_id
     return ids
 
 

@@ -141,10 +141,14 @@ def is_transient(exc: BaseException) -> bool:
     return code in ("40P01", "40001") or "database is locked" in str(orig or "")
 
 
-def insert_ignore(dialect: str, model: Any, rows: Sequence[dict[str, Any]] | dict[str, Any]) -> Any:
-    """`INSERT ... ON CONFLICT DO NOTHING` for either backend: a unique constraint decides races."""
+def insert_ignore(
+    dialect: str, model: Any, rows: Sequence[dict[str, Any]] | dict[str, Any] | None = None
+) -> Any:
+    """`INSERT ... ON CONFLICT DO NOTHING` for either backend: a unique constraint decides races.
+    Without `rows`, the statement is meant for `session.execute(stmt, rows)` (executemany: one
+    cached statement, batched into multi-row INSERTs within the driver's parameter limits)."""
     ins = postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)
-    return ins.values(rows).on_conflict_do_nothing()
+    return (ins if rows is None else ins.values(rows)).on_conflict_do_nothing()
 
 
 _WORD = re.compile(r"\w+")

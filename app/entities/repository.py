@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles.models import Article
 from app.claims.models import Claim, ClaimEntity
-from app.core.database import insert_ignore
+from app.core.database import insert_ignore, utcnow
 from app.core.pagination import ID_MAX, PageParams, SortKey, page_of, paginate_query
 from app.events.models import Event, EventParticipant
 from app.extraction.names import compatible, fold, surname_key
@@ -42,80 +42,179 @@ class EntityStats:
     last_seen: datetime | None = None
 
 
-async def find_by_name(session: AsyncSession, type_: str, norm: str) -> int | None:
-    return (await session.execute(
-        select(EntityAlias.entity_id).where(EntityAlias.type == type_, EntityAlias.norm == norm)
-    )).scalar_one_or_none()
+@dataclass(eq=False)
+class _Resolved:
+    """A stored or new entity as one document's names resolve to it (identity: the object)."""
+
+    id: int | None  # None: new, not inserted yet
+    type: str
+    name: str  # canonical name, upgraded in memory by a fuller compatible name
+    read_name: str | None = None  # the stored name as read (a rename is conditional on it)
+    first: str = ""  # a new entity's first name (its surname key)
+    claim: str = ""  # a new entity's folded first name: the alias key it must win
+    names: dict[str, str] = field(default_factory=dict)  # alias rows to add: norm -> name
 
 
-async def resolve(session: AsyncSession, name: str, type_: str, aliases: Sequence[str] = ()) -> int | None:
-    """The stored entity a document entity denotes, created when there is none.
+def _fuller(name: str, current: str) -> bool:
+    """A person's name that should replace `current` as the canonical one."""
+    return len(fold(name).split()) > len(fold(current).split()) and compatible(name, current, "PERSON")
 
-    An exact (type, folded name) match wins; a person otherwise joins a stored person with a
-    compatible name ("Umerov" ~ "Rustem Umerov"); the most recent one when several fit. A new
-    entity claims its name through the unique (type, norm) alias key: if a concurrent
-    transaction claimed it first, the new row is dropped and theirs is used.
+
+async def find_by_names(session: AsyncSession, norms: Iterable[str]) -> dict[tuple[str, str], int]:
+    """The stored entity of each of these folded names, per (type, norm): one SELECT."""
+    wanted = sorted(set(norms))
+    if not wanted:
+        return {}
+    rows = await session.execute(select(EntityAlias.type, EntityAlias.norm, EntityAlias.entity_id)
+                                 .where(EntityAlias.norm.in_(wanted)))
+    return {(t, n): e for t, n, e in rows}
+
+
+async def find_people(session: AsyncSession, keys: Iterable[str],
+                      ids: Iterable[int] = ()) -> list[tuple[int, str, str]]:
+    """(id, name, key) of the people filed under these keys or with these ids, newest first."""
+    wanted_keys, wanted_ids = sorted(set(keys)), sorted(set(ids))
+    if not wanted_keys and not wanted_ids:
+        return []
+    rows = await session.execute(
+        select(Entity.id, Entity.name, Entity.key)
+        .where(Entity.type == "PERSON", or_(Entity.key.in_(wanted_keys), Entity.id.in_(wanted_ids)))
+        .order_by(Entity.id.desc()))
+    return [(i, n, k) for i, n, k in rows]
+
+
+async def resolve_many(session: AsyncSession, items: Sequence[tuple[str, str, Sequence[str]]]) -> list[int]:
+    """The stored entity each (name, type, aliases) denotes, created when there is none; a
+    handful of statements per document however many names it has (storage was row by row).
+
+    Resolution is as if the names were stored one at a time in the given order: an exact (type,
+    folded name) match on any stored alias wins; a person otherwise joins a stored person with a
+    compatible name under the same surname key ("Umerov" ~ "Rustem Umerov"), the most recent
+    first; other types try their aliases. Names added for earlier items count for later ones, and
+    a fuller compatible name of a person becomes its canonical one.
+
+    A new entity claims its folded name through the unique (type, norm) alias key: if a concurrent
+    transaction claimed it first, the new row is dropped and theirs is used. Alias rows are
+    written in (type, norm) order, so concurrent writers take the unique-index locks in one order.
     """
-    norm = fold(name)[:MAX_NAME]
-    if not norm:
-        return None
-    entity_id = await find_by_name(session, type_, norm)
-    if entity_id is None and type_ == "PERSON":
-        rows = (await session.execute(
-            select(Entity.id, Entity.name).where(Entity.type == type_, Entity.key == entity_key(name, type_))
-            .order_by(Entity.id.desc())
-        )).all()
-        entity_id = next((r.id for r in rows if compatible(name, r.name, type_)), None)
-    if entity_id is None and type_ != "PERSON":
-        for alias in aliases:
-            if (a := fold(alias)[:MAX_NAME]) and (entity_id := await find_by_name(session, type_, a)):
-                break
-    if entity_id is None:
-        entity = Entity(type=type_, name=name, norm=norm, key=entity_key(name, type_))
-        session.add(entity)
-        await session.flush()
-        claimed = await session.execute(
-            insert_ignore(_dialect(session), EntityAlias,
-                          {"entity_id": entity.id, "type": type_, "name": name, "norm": norm})
-            .returning(EntityAlias.id))
-        if claimed.scalar_one_or_none() is None:
-            await session.execute(delete(Entity).where(Entity.id == entity.id))
-            entity_id = await find_by_name(session, type_, norm)
-            if entity_id is None:  # pragma: no cover - the winner's row must be visible by now
-                raise RuntimeError(f"entity name {norm!r} claimed but not found")
-        else:
-            entity_id = entity.id
-    await _add_names(session, entity_id, type_, name, aliases)
-    return entity_id
+    folded = []
+    for name, type_, aliases in items:
+        norm = fold(name)[:MAX_NAME]
+        if not norm:
+            raise ValueError(f"entity name {name!r} has no letters or digits")
+        folded.append((name, type_, norm, [a for a in (fold(x)[:MAX_NAME] for x in aliases) if a], aliases))
+    known = await find_by_names(session, {n for _, _, norm, al, _ in folded for n in (norm, *al)})
+    keys = {entity_key(name, t) for name, t, norm, _, _ in folded if t == "PERSON" and (t, norm) not in known}
+    people = await find_people(session, keys, (e for (t, _), e in known.items() if t == "PERSON"))
+
+    stored: dict[int, _Resolved] = {}
+    for (t, _), e in known.items():
+        stored.setdefault(e, _Resolved(e, t, ""))
+    by_key: dict[str, list[_Resolved]] = defaultdict(list)  # people per surname key, newest first
+    for pid, pname, pkey in people:
+        person = stored.setdefault(pid, _Resolved(pid, "PERSON", pname))
+        person.name = person.read_name = pname
+        by_key[pkey].append(person)
+    names: dict[tuple[str, str], _Resolved] = {k: stored[e] for k, e in known.items()}
+    new: list[_Resolved] = []
+    out: list[_Resolved] = []
+    for name, type_, norm, alias_norms, aliases in folded:
+        r: _Resolved | None = names.get((type_, norm))
+        if r is None and type_ == "PERSON":
+            same_key = by_key.get(entity_key(name, type_), [])
+            r = next((c for c in same_key if compatible(name, c.name, type_)), None)
+        if r is None and type_ != "PERSON":
+            r = next((names[(type_, a)] for a in alias_norms if (type_, a) in names), None)
+        if r is None:
+            r = _Resolved(None, type_, name, first=name, claim=norm)
+            new.append(r)
+            if type_ == "PERSON":
+                by_key[entity_key(name, type_)].insert(0, r)
+        for k, n in {fold(n)[:MAX_NAME]: n for n in (*aliases, name) if fold(n)}.items():
+            if names.setdefault((type_, k), r) is r and (type_, k) not in known:
+                r.names.setdefault(k, n)
+        if type_ == "PERSON" and _fuller(name, r.name):
+            r.name = name
+        out.append(r)
+
+    if new:
+        ids = await insert_entities(session, [
+            {"type": r.type, "name": r.name, "norm": fold(r.name)[:MAX_NAME],
+             "key": entity_key(r.first, r.type)} for r in new])
+        for r, i in zip(new, ids, strict=True):
+            r.id = i
+    added = await add_aliases(session, [(r.id, r.type, k, n) for r in {id(r): r for r in out}.values()
+                                        for k, n in r.names.items()])
+    lost = [r for r in new if (r.id, r.type, r.claim) not in added]
+    if lost:
+        await _join_winners(session, lost)
+    for r in stored.values():
+        if r.read_name is not None and r.name != r.read_name:
+            await rename(session, r.id, r.read_name, r.name)
+    return [r.id for r in out if r.id is not None]  # every one has its id by now
 
 
-async def _add_names(session: AsyncSession, entity_id: int, type_: str, name: str,
-                     aliases: Sequence[str]) -> None:
-    """Accumulate aliases; a fuller compatible name of a person becomes the canonical one."""
-    names = {fold(n)[:MAX_NAME]: n for n in (*aliases, name) if fold(n)}
-    rows = [{"entity_id": entity_id, "type": type_, "name": n, "norm": k} for k, n in names.items()]
-    if rows:
-        await session.execute(insert_ignore(_dialect(session), EntityAlias, rows))
-    if type_ == "PERSON":
-        current = (await session.execute(select(Entity.name).where(Entity.id == entity_id))).scalar_one()
-        if len(fold(name).split()) > len(fold(current).split()) and compatible(name, current, type_):
-            # conditional on the name we read, so two concurrent upgrades cannot interleave
-            await session.execute(update(Entity).where(Entity.id == entity_id, Entity.name == current)
-                                  .values(name=name, norm=fold(name)[:MAX_NAME]))
+async def _join_winners(session: AsyncSession, lost: list[_Resolved]) -> None:
+    """New entities whose name a concurrent transaction claimed first: drop them (their alias
+    rows go with them), use the winners, and give the winners the names the dropped rows had."""
+    await session.execute(delete(Entity).where(Entity.id.in_([r.id for r in lost])))
+    winners = await find_by_names(session, (r.claim for r in lost))
+    for r in lost:
+        if (w := winners.get((r.type, r.claim))) is None:  # pragma: no cover - must be visible now
+            raise RuntimeError(f"entity name {r.claim!r} claimed but not found")
+        r.id = w
+    await add_aliases(session, [(r.id, r.type, k, n) for r in lost for k, n in r.names.items()])
+    winner_people = [r.id for r in lost if r.type == "PERSON" and r.id is not None]
+    current = {i: n for i, n, _ in await find_people(session, (), winner_people)}
+    for r in lost:
+        if r.id in current and _fuller(r.name, current[r.id]):
+            await rename(session, r.id, current[r.id], r.name)
 
 
-async def add_roles(session: AsyncSession, entity_id: int, roles: Iterable[str]) -> None:
-    rows = [{"entity_id": entity_id, "role": r.strip()[:300]} for r in roles if r and r.strip()]
-    if rows:
-        await session.execute(insert_ignore(_dialect(session), EntityRole, rows))
+async def insert_entities(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert entities (one batched statement); their ids in the order of `rows`."""
+    now = utcnow()
+    result = await session.execute(insert(Entity).returning(Entity.id, sort_by_parameter_order=True),
+                                   [{"created_at": now, **row} for row in rows])
+    return [i for (i,) in result]
 
 
-async def add_mentions(session: AsyncSession, article_id: int, entity_id: int,
-                       spans: Iterable[dict[str, Any]]) -> None:
-    rows = [{"article_id": article_id, "entity_id": entity_id, "start": int(s["start"]),
-             "end": int(s["end"]), "text": str(s["text"])} for s in spans]
-    if rows:
-        await session.execute(insert(Mention), rows)
+async def add_aliases(session: AsyncSession,
+                      rows: Iterable[tuple[int | None, str, str, str]]) -> set[tuple[int, str, str]]:
+    """Add (entity_id, type, norm, name) alias rows where (type, norm) is free (a taken name keeps
+    its entity); the (entity_id, type, norm) of the rows added."""
+    values = sorted(
+        ({"entity_id": e, "type": t, "norm": k, "name": n} for e, t, k, n in rows if e is not None),
+        key=lambda v: (v["type"], v["norm"], v["entity_id"]))
+    if not values:
+        return set()
+    stmt = insert_ignore(_dialect(session), EntityAlias).returning(
+        EntityAlias.entity_id, EntityAlias.type, EntityAlias.norm)
+    return {(e, t, k) for e, t, k in await session.execute(stmt, values)}
+
+
+async def rename(session: AsyncSession, entity_id: int | None, current: str, name: str) -> None:
+    """Make `name` the canonical name, conditional on the name read (two concurrent upgrades
+    cannot interleave: the second finds the name changed and does nothing)."""
+    await session.execute(update(Entity).where(Entity.id == entity_id, Entity.name == current)
+                          .values(name=name, norm=fold(name)[:MAX_NAME]))
+
+
+async def add_roles(session: AsyncSession, rows: Iterable[tuple[int, str]]) -> None:
+    """Add (entity_id, role) rows, ignoring those already recorded."""
+    values = sorted({(e, r.strip()[:300]) for e, r in rows if r and r.strip()})
+    if values:
+        await session.execute(insert_ignore(_dialect(session), EntityRole),
+                              [{"entity_id": e, "role": r} for e, r in values])
+
+
+async def add_mentions(session: AsyncSession, article_id: int,
+                       rows: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """Add an article's mentions as (entity_id, span) pairs, in one batched statement."""
+    values = [{"article_id": article_id, "entity_id": e, "start": int(s["start"]), "end": int(s["end"]),
+               "text": str(s["text"])} for e, s in rows]
+    if values:
+        await session.execute(insert(Mention), values)
 
 
 async def ids_for_ref(session: AsyncSession, ref: str) -> list[int]:
@@ -244,5 +343,8 @@ async def touched_by_article(session: AsyncSession, article_id: int) -> set[int]
     return ids
 
 
-async def delete_mentions(session: AsyncSession, article_id: int) -> None:
-    await session.execute(delete(Mention).where(Mention.article_id == article_id))
+async def delete_mentions(session: AsyncSession, article_id: int) -> set[int]:
+    """Remove an article's mentions; the entities they named (which may now be orphans)."""
+    rows = await session.execute(delete(Mention).where(Mention.article_id == article_id)
+                                 .returning(Mention.entity_id))
+    return {e for (e,) in rows}

@@ -18,24 +18,26 @@ from .schemas import EntityOut, EntityRef
 
 async def store_document_entities(session: AsyncSession, article_id: int,
                                   entities: list[dict[str, Any]]) -> dict[str, int]:
-    """Resolve each document entity to a stored one, record its names, roles and mentions.
+    """Resolve the document's entities to stored ones, record their names, roles and mentions,
+    a few statements per table for the whole document.
 
     Adds `stored_id` to each entity of the document and returns {document id: stored id}.
     """
-    ids: dict[str, int] = {}
+    todo: list[tuple[dict[str, Any], str, str, list[str]]] = []
     # a fixed order (type, name) so concurrent articles claim shared names in the same order
     for ent in sorted(entities, key=lambda e: (str(e.get("type")), fold(str(e.get("name") or "")))):
         name, type_ = str(ent.get("name") or "").strip(), str(ent.get("type") or "").upper()
-        if not name or not type_:
-            continue
-        aliases = [str(a) for a in ent.get("aliases") or [] if a]
-        stored = await repo.resolve(session, name, type_, aliases)
-        if stored is None:
-            continue
-        ent["stored_id"] = stored
-        ids[str(ent.get("id"))] = stored
-        await repo.add_roles(session, stored, (str(r) for r in ent.get("roles") or []))
-        await repo.add_mentions(session, article_id, stored, ent.get("mentions") or [])
+        if name and type_ and fold(name):
+            todo.append((ent, name, type_, [str(a) for a in ent.get("aliases") or [] if a]))
+    stored = await repo.resolve_many(session, [(name, type_, aliases) for _, name, type_, aliases in todo])
+    ids: dict[str, int] = {}
+    for (ent, *_), entity_id in zip(todo, stored, strict=True):
+        ent["stored_id"] = entity_id
+        ids[str(ent.get("id"))] = entity_id
+    pairs = list(zip((t[0] for t in todo), stored, strict=True))
+    await repo.add_roles(session, ((e, str(r)) for ent, e in pairs for r in ent.get("roles") or []))
+    mentions = ((e, m) for ent, e in pairs for m in ent.get("mentions") or [])
+    await repo.add_mentions(session, article_id, mentions)
     return ids
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Date, delete, exists, func, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.database import insert_ignore
+from app.core.database import insert_ignore, utcnow
 from app.core.pagination import PageParams, SortKey, page_of, paginate_query
 
 from .models import Event, EventClaim, EventParticipant, EventSource
@@ -42,50 +42,59 @@ def _dialect(session: AsyncSession) -> str:
 
 
 async def find_same(
-    session: AsyncSession, type_: str, date_value: str, place_id: int | None, participants: Sequence[int]
-) -> int | None:
-    """An already stored event this report describes: same type, date and place, and at least
-    one participant in common."""
+    session: AsyncSession, keys: Iterable[tuple[str, str]], participants: Iterable[int]
+) -> list[tuple[int, str, str | None, int | None, int]]:
+    """Stored events a document's reports may describe, in one query: those of these (type,
+    date value) pairs with one of these participants, as (event id, type, date value, place id,
+    participant id) rows; the caller matches them (same place, a participant in common)."""
+    wanted, people = sorted(set(keys)), sorted(set(participants))
+    if not wanted or not people:
+        return []
     stmt = (
-        select(Event.id)
+        select(Event.id, Event.type, Event.date_value, Event.place_id, EventParticipant.entity_id)
+        .join(EventParticipant, EventParticipant.event_id == Event.id)
         .where(
-            Event.type == type_,
-            Event.date_value == date_value,
-            Event.place_id.is_(None) if place_id is None else Event.place_id == place_id,
-            exists().where(
-                EventParticipant.event_id == Event.id, EventParticipant.entity_id.in_(participants)
-            ),
+            Event.type.in_({t for t, _ in wanted}),
+            Event.date_value.in_({v for _, v in wanted}),
+            EventParticipant.entity_id.in_(people),
         )
-        .order_by(Event.id)
-        .limit(1)
+        .distinct()
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    pairs = set(wanted)
+    return [(i, t, v, p, e) for i, t, v, p, e in await session.execute(stmt) if (t, v) in pairs]
 
 
-async def create(session: AsyncSession, **fields: Any) -> int:
-    event = Event(**fields)
-    session.add(event)
-    await session.flush()
-    return event.id
+async def create_many(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert events (one batched statement); their ids in the order of `rows`."""
+    if not rows:
+        return []
+    now = utcnow()
+    result = await session.execute(insert(Event).returning(Event.id, sort_by_parameter_order=True),
+                                   [{"created_at": now, **row} for row in rows])
+    return [i for (i,) in result]
 
 
-async def add_report(
+async def add_reports(
     session: AsyncSession,
-    event_id: int,
     article_id: int,
-    report: dict[str, Any],
-    participants: Iterable[int],
-    claims: Iterable[int],
+    reports: Sequence[tuple[int, dict[str, Any], Iterable[int], Iterable[int]]],
 ) -> None:
+    """An article's reports of events, as (event id, report columns, participants, claims): one
+    batched INSERT each for sources, participants and claim links."""
+    if not reports:
+        return
     await session.execute(
-        insert(EventSource), [{"event_id": event_id, "article_id": article_id, **report}]
+        insert(EventSource),
+        [{"event_id": e, "article_id": article_id, **report} for e, report, _, _ in reports],
     )
-    rows = [{"event_id": event_id, "entity_id": e, "article_id": article_id} for e in set(participants)]
-    if rows:
-        await session.execute(insert_ignore(_dialect(session), EventParticipant, rows))
-    crows = [{"event_id": event_id, "claim_id": c} for c in set(claims)]
-    if crows:
-        await session.execute(insert_ignore(_dialect(session), EventClaim, crows))
+    parts = sorted({(e, p) for e, _, ps, _ in reports for p in ps})
+    if parts:
+        await session.execute(insert_ignore(_dialect(session), EventParticipant),
+                              [{"event_id": e, "entity_id": p, "article_id": article_id} for e, p in parts])
+    links = sorted({(e, c) for e, _, _, cs in reports for c in cs})
+    if links:
+        await session.execute(insert_ignore(_dialect(session), EventClaim),
+                              [{"event_id": e, "claim_id": c} for e, c in links])
 
 
 async def list_events(
@@ -165,16 +174,26 @@ async def of_article(session: AsyncSession, article_id: int) -> tuple[set[int], 
     return {r.id for r in rows}, {r.place_id for r in rows if r.place_id is not None}
 
 
-async def delete_orphans(session: AsyncSession, ids: Iterable[int]) -> None:
-    """Remove events no article reports any more."""
+async def delete_orphans(session: AsyncSession, ids: Iterable[int]) -> set[int]:
+    """Remove events no article reports any more; the places of those removed (which may now
+    be orphans too)."""
     wanted = set(ids)
-    if wanted:
-        await session.execute(
-            delete(Event).where(Event.id.in_(wanted), ~exists().where(EventSource.event_id == Event.id))
-        )
+    if not wanted:
+        return set()
+    rows = await session.execute(
+        delete(Event).where(Event.id.in_(wanted), ~exists().where(EventSource.event_id == Event.id))
+        .returning(Event.place_id)
+    )
+    return {p for (p,) in rows if p is not None}
 
 
-async def delete_reports(session: AsyncSession, article_id: int) -> None:
-    """Remove an article's reports of events and the participants it named."""
-    await session.execute(delete(EventSource).where(EventSource.article_id == article_id))
-    await session.execute(delete(EventParticipant).where(EventParticipant.article_id == article_id))
+async def delete_reports(session: AsyncSession, article_id: int) -> tuple[set[int], set[int]]:
+    """Remove an article's reports of events and the participants it named; the (events,
+    entities) they referred to (which may now be orphans)."""
+    events = await session.execute(
+        delete(EventSource).where(EventSource.article_id == article_id).returning(EventSource.event_id))
+    event_ids = {e for (e,) in events}
+    people = await session.execute(
+        delete(EventParticipant).where(EventParticipant.article_id == article_id)
+        .returning(EventParticipant.entity_id))
+    return event_ids, {p for (p,) in people}

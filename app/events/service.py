@@ -39,6 +39,18 @@ def event_filters(
     return EventFilters(entity, place, type, status, article_id)
 
 
+@dataclass(eq=False)
+class _Linked:
+    """A stored or new event the document's reports join: what `find_same` matches on."""
+
+    order: tuple[int, int]  # stored events (0, id) come before new ones (1, n), as ids would
+    type: str
+    value: str | None
+    place: int | None
+    participants: set[int]
+    id: int | None = None
+
+
 async def store_document_events(
     session: AsyncSession,
     article_id: int,
@@ -47,41 +59,73 @@ async def store_document_events(
     claim_ids: dict[str, int],
 ) -> None:
     """Store each document event, joining a stored event when it reports the same one (same
-    type, date and place, a participant in common); adds `stored_id` and entity ids to each."""
-    for ev in doc.get("events") or []:
-        date_ref = ev.get("date") or {}
-        value = date_ref.get("value")
-        rng = timeml_range(value)
+    type, date and place, a participant in common; the oldest such event), a few statements for
+    the whole document; adds `stored_id` and entity ids to each event.
+
+    Matching is as if the events were stored one at a time: a report also joins an event created,
+    or given participants, by an earlier report of the same article.
+    """
+    events: list[dict[str, Any]] = doc.get("events") or []
+    prepared = []
+    for ev in events:
+        value = (ev.get("date") or {}).get("value")
         place = entity_ids.get(str(ev.get("place")))
         participants = [entity_ids[str(p)] for p in ev.get("participants") or [] if str(p) in entity_ids]
-        type_, status = str(ev.get("type") or "event")[:32], str(ev.get("status") or "uncertain")[:16]
-        summary = str(ev.get("summary") or "")
-        event_id = None
+        type_ = str(ev.get("type") or "event")[:32]
+        prepared.append((ev, None if value is None else str(value), type_, place, participants))
+    rows = await repo.find_same(
+        session,
+        ((t, v) for _, v, t, _, ps in prepared if v and ps),
+        (p for *_, ps in prepared for p in ps),
+    )
+    known: dict[int, _Linked] = {}
+    for eid, t, v, place, person in rows:
+        known.setdefault(eid, _Linked((0, eid), t, v, place, set(), eid)).participants.add(person)
+    candidates = list(known.values())
+    new: list[tuple[_Linked, dict[str, Any]]] = []
+    linked: list[_Linked] = []
+    for ev, value, type_, place, participants in prepared:
+        match = None
         if value and participants:
-            event_id = await repo.find_same(session, type_, str(value), place, participants)
-        if event_id is None:
-            event_id = await repo.create(
-                session,
-                type=type_,
-                summary=summary,
-                status=status,
-                date_value=value,
-                date_start=rng[0] if rng else None,
-                date_end=rng[1] if rng else None,
-                place_id=place,
+            match = min(
+                (c for c in candidates if c.type == type_ and c.value == value and c.place == place
+                 and not c.participants.isdisjoint(participants)),
+                key=lambda c: c.order,
+                default=None,
             )
+        if match is None:
+            match = _Linked((1, len(new)), type_, value, place, set())
+            candidates.append(match)
+            rng = timeml_range(value)
+            new.append((match, {
+                "type": type_,
+                "summary": str(ev.get("summary") or ""),
+                "status": str(ev.get("status") or "uncertain")[:16],
+                "date_value": value,
+                "date_start": rng[0] if rng else None,
+                "date_end": rng[1] if rng else None,
+                "place_id": place,
+            }))
+        match.participants.update(participants)
+        linked.append(match)
+    for (event, _), event_id in zip(new, await repo.create_many(session, [r for _, r in new]), strict=True):
+        event.id = event_id
+    reports = []
+    for (ev, _, _, place, participants), event in zip(prepared, linked, strict=True):
+        assert event.id is not None
         trigger = ev.get("trigger") or {}
         report = {
             "local_id": str(ev.get("id") or ""),
             "trigger_start": int(trigger.get("start", 0)),
             "trigger_end": int(trigger.get("end", 0)),
             "trigger_text": str(trigger.get("text") or ""),
-            "status": status,
-            "summary": summary,
+            "status": str(ev.get("status") or "uncertain")[:16],
+            "summary": str(ev.get("summary") or ""),
         }
         claims = [claim_ids[str(c)] for c in ev.get("claims") or [] if str(c) in claim_ids]
-        await repo.add_report(session, event_id, article_id, report, participants, claims)
-        ev["stored_id"], ev["place_id"], ev["participant_ids"] = event_id, place, participants
+        reports.append((event.id, report, participants, claims))
+        ev["stored_id"], ev["place_id"], ev["participant_ids"] = event.id, place, participants
+    await repo.add_reports(session, article_id, reports)
 
 
 async def describe(session: AsyncSession, events: list[Event]) -> list[EventOut]:
