@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Date, delete, exists, false, func, insert, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.database import fulltext_ids, insert_ignore
+from app.core.database import core_table, fulltext_ids, insert_ignore
 from app.core.pagination import PageParams, SortKey, page_of, paginate_query
 
 from .models import Claim, ClaimEntity
@@ -48,11 +48,12 @@ async def insert_many(session: AsyncSession, rows: list[dict[str, Any]],
     claims' ids in the order of `rows`."""
     if not rows:
         return []
-    result = await session.execute(insert(Claim).returning(Claim.id, sort_by_parameter_order=True), rows)
+    table = core_table(Claim)
+    result = await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     ids = [i for (i,) in result]
     links = sorted({(c, e) for c, ents in zip(ids, about, strict=True) for e in ents})
     if links:
-        await session.execute(insert_ignore(session.get_bind().dialect.name, ClaimEntity),
+        await session.execute(insert_ignore(session.get_bind().dialect.name, core_table(ClaimEntity)),
                               [{"claim_id": c, "entity_id": e} for c, e in links])
     return ids
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     MetaData,
     Select,
+    Table,
     bindparam,
     column,
     event,
@@ -139,6 +140,14 @@ def is_transient(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", None)
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     return code in ("40P01", "40001") or "database is locked" in str(orig or "")
+
+
+def core_table(model: type[Base]) -> Table:
+    """A model's Core table: batched INSERTs on it skip the ORM's bulk-insert bookkeeping, which
+    costs more than the statement when rows are plain dicts anyway."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def insert_ignore(

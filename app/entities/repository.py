@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles.models import Article
 from app.claims.models import Claim, ClaimEntity
-from app.core.database import insert_ignore, utcnow
+from app.core.database import core_table, insert_ignore, utcnow
 from app.core.pagination import ID_MAX, PageParams, SortKey, page_of, paginate_query
 from app.events.models import Event, EventParticipant
 from app.extraction.names import compatible, fold, surname_key
@@ -174,7 +174,8 @@ async def _join_winners(session: AsyncSession, lost: list[_Resolved]) -> None:
 async def insert_entities(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
     """Insert entities (one batched statement); their ids in the order of `rows`."""
     now = utcnow()
-    result = await session.execute(insert(Entity).returning(Entity.id, sort_by_parameter_order=True),
+    table = core_table(Entity)
+    result = await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                    [{"created_at": now, **row} for row in rows])
     return [i for (i,) in result]
 
@@ -188,8 +189,8 @@ async def add_aliases(session: AsyncSession,
         key=lambda v: (v["type"], v["norm"], v["entity_id"]))
     if not values:
         return set()
-    stmt = insert_ignore(_dialect(session), EntityAlias).returning(
-        EntityAlias.entity_id, EntityAlias.type, EntityAlias.norm)
+    table = core_table(EntityAlias)
+    stmt = insert_ignore(_dialect(session), table).returning(table.c.entity_id, table.c.type, table.c.norm)
     return {(e, t, k) for e, t, k in await session.execute(stmt, values)}
 
 
@@ -204,7 +205,7 @@ async def add_roles(session: AsyncSession, rows: Iterable[tuple[int, str]]) -> N
     """Add (entity_id, role) rows, ignoring those already recorded."""
     values = sorted({(e, r.strip()[:300]) for e, r in rows if r and r.strip()})
     if values:
-        await session.execute(insert_ignore(_dialect(session), EntityRole),
+        await session.execute(insert_ignore(_dialect(session), core_table(EntityRole)),
                               [{"entity_id": e, "role": r} for e, r in values])
 
 
@@ -214,7 +215,7 @@ async def add_mentions(session: AsyncSession, article_id: int,
     values = [{"article_id": article_id, "entity_id": e, "start": int(s["start"]), "end": int(s["end"]),
                "text": str(s["text"])} for e, s in rows]
     if values:
-        await session.execute(insert(Mention), values)
+        await session.execute(insert(core_table(Mention)), values)
 
 
 async def ids_for_ref(session: AsyncSession, ref: str) -> list[int]:

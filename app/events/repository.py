@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Date, delete, exists, func, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.database import insert_ignore, utcnow
+from app.core.database import core_table, insert_ignore, utcnow
 from app.core.pagination import PageParams, SortKey, page_of, paginate_query
 
 from .models import Event, EventClaim, EventParticipant, EventSource
@@ -69,7 +69,8 @@ async def create_many(session: AsyncSession, rows: list[dict[str, Any]]) -> list
     if not rows:
         return []
     now = utcnow()
-    result = await session.execute(insert(Event).returning(Event.id, sort_by_parameter_order=True),
+    table = core_table(Event)
+    result = await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                    [{"created_at": now, **row} for row in rows])
     return [i for (i,) in result]
 
@@ -84,16 +85,16 @@ async def add_reports(
     if not reports:
         return
     await session.execute(
-        insert(EventSource),
+        insert(core_table(EventSource)),
         [{"event_id": e, "article_id": article_id, **report} for e, report, _, _ in reports],
     )
     parts = sorted({(e, p) for e, _, ps, _ in reports for p in ps})
     if parts:
-        await session.execute(insert_ignore(_dialect(session), EventParticipant),
+        await session.execute(insert_ignore(_dialect(session), core_table(EventParticipant)),
                               [{"event_id": e, "entity_id": p, "article_id": article_id} for e, p in parts])
     links = sorted({(e, c) for e, _, _, cs in reports for c in cs})
     if links:
-        await session.execute(insert_ignore(_dialect(session), EventClaim),
+        await session.execute(insert_ignore(_dialect(session), core_table(EventClaim)),
                               [{"event_id": e, "claim_id": c} for e, c in links])
 
 
