@@ -24,7 +24,7 @@ M = TypeVar("M", bound=BaseModel)
 PLAIN_FIELDS = ("title", "url", "source", "published_at", "language", "external_id")
 
 
-def service(request: Request) -> ArticleService:
+async def service(request: Request) -> ArticleService:
     state = request.app.state
     return ArticleService(state.db, state.pool, state.settings)
 

@@ -77,7 +77,7 @@ class ArticleFilters:
     state: str | None = None
 
 
-def article_filters(
+async def article_filters(
     source: str | None = Query(None, max_length=200, description="Only articles from this source."),
     published_from: date | None = Query(None, description="Published on or after this day."),
     published_to: date | None = Query(None, description="Published on or before this day."),

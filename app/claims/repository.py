@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Date, delete, exists, false, func, insert, literal_column, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    Row,
+    Select,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy import table as table_clause
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.database import core_table, fulltext_ids, insert_ignore
-from app.core.pagination import PageParams, SortKey, page_of, paginate_query
+from app.core.database import core_table, insert_ignore
+from app.core.pagination import PageParams, SortKey, decode_cursor, page_of, paginate_query
+from app.entities.models import Entity
 
 from .models import Claim, ClaimEntity
 
@@ -25,6 +43,14 @@ CLAIM_ORDER = (
     SortKey(CLAIM_DATE, lambda c: c.claim_date or _UNDATED, "date", desc=True),
     SortKey(Claim.id, lambda c: c.id, desc=True),
 )
+
+
+class EntityRow(NamedTuple):
+    """A stored entity as lists show it."""
+
+    id: int
+    name: str
+    type: str
 
 
 @dataclass
@@ -63,8 +89,10 @@ def _about(ids: list[int]) -> Any:
 
 
 async def list_claims(session: AsyncSession, f: ClaimQuery,
-                      page: PageParams) -> tuple[list[Claim], str | None]:
-    stmt = select(Claim)
+                      page: PageParams) -> tuple[list[Row[Any]], str | None]:
+    """One page of claims as plain rows of the table's columns (no ORM objects: a list page is
+    read, never changed, and building instances costs more than the query)."""
+    stmt = select(*Claim.__table__.c)
     if f.speaker is not None:
         stmt = stmt.where(Claim.speaker_id.in_(f.speaker))
     if f.about is not None:
@@ -79,22 +107,72 @@ async def list_claims(session: AsyncSession, f: ClaimQuery,
         stmt = stmt.where(Claim.claim_date <= f.end)
     if f.article_id is not None:
         stmt = stmt.where(Claim.article_id == f.article_id)
+    if f.q is not None and session.get_bind().dialect.name == "sqlite":
+        return await _search_sqlite(session, stmt, f.q, page)
     if f.q is not None:
-        ids = fulltext_ids(session.get_bind().dialect.name, "claims", f.q)
-        stmt = stmt.where(false() if ids is None else Claim.id.in_(ids))
-    rows = (await session.execute(paginate_query(stmt, CLAIM_ORDER, page))).scalars().all()
+        words = _WORD.findall(f.q)
+        if not words:
+            return [], None
+        # the condition on the row itself (not `id IN (matching ids)`) lets the planner weigh
+        # the words: the GIN index then a top-N sort for rare words, the order index read
+        # backwards with this filter for common ones
+        stmt = stmt.where(literal_column("claims.search").op("@@")(
+            func.plainto_tsquery(literal_column("'english'::regconfig"), " ".join(words))))
+    rows = (await session.execute(paginate_query(stmt, CLAIM_ORDER, page))).all()
     return page_of(rows, CLAIM_ORDER, page)
 
 
-async def about_of(session: AsyncSession, claim_ids: Sequence[int]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = defaultdict(list)
-    if claim_ids:
-        rows = await session.execute(select(ClaimEntity.claim_id, ClaimEntity.entity_id)
-                                     .where(ClaimEntity.claim_id.in_(claim_ids))
-                                     .order_by(ClaimEntity.claim_id, ClaimEntity.entity_id))
-        for cid, eid in rows:
-            out[cid].append(eid)
-    return out
+_WORD = re.compile(r"\w+")
+# SQLite's `claims_search` (FTS5, migration 0005) is keyed by the list order itself
+_SEARCH = table_clause("claims_search", column("rowid", Integer))
+_ID_BITS = 32
+_JULIAN_OFFSET = 1721424  # date.toordinal() + this = SQLite's integer julian day
+
+
+def search_key(claim_date: date | None, claim_id: int) -> int:
+    """A claim's `claims_search` rowid: its list position (date, then id) as one integer."""
+    return ((claim_date or _UNDATED).toordinal() + _JULIAN_OFFSET) << _ID_BITS | claim_id
+
+
+async def _search_sqlite(session: AsyncSession, stmt: Select[Any], q: str,
+                         page: PageParams) -> tuple[list[Row[Any]], str | None]:
+    """Full text on SQLite: FTS5 yields matches newest first by rowid (the list order), so a
+    page reads `limit + 1` matches instead of sorting all of them. Every word is quoted: user
+    text never becomes query syntax."""
+    words = _WORD.findall(q)
+    if not words:
+        return [], None
+    key = _SEARCH.c.rowid
+    stmt = (stmt.select_from(_SEARCH.join(Claim.__table__, Claim.id == key.op("&")((1 << _ID_BITS) - 1)))
+            .where(literal_column("claims_search").op("MATCH")(" ".join(f'"{w}"' for w in words))))
+    if page.cursor:
+        claim_date, claim_id = decode_cursor(page.cursor, CLAIM_ORDER)
+        stmt = stmt.where(key < search_key(claim_date, claim_id))
+    rows = (await session.execute(stmt.order_by(key.desc()).limit(page.limit + 1))).all()
+    return page_of(rows, CLAIM_ORDER, page)
+
+
+async def entities_of(session: AsyncSession, claim_ids: Sequence[int], entity_ids: Iterable[int]
+                      ) -> tuple[dict[int, list[int]], dict[int, EntityRow]]:
+    """In one query: the entities each claim is about ({claim id: entity ids}), and (id, name,
+    type) of those and of `entity_ids` (the speakers and intermediaries)."""
+    about: dict[int, list[int]] = defaultdict(list)
+    refs: dict[int, EntityRow] = {}
+    others = set(entity_ids)
+    if not claim_ids and not others:
+        return about, refs
+    ent = Entity.__table__.c
+    linked = (select(ClaimEntity.claim_id, ent.id, ent.name, ent.type)
+              .join_from(ClaimEntity, Entity.__table__, ent.id == ClaimEntity.entity_id)
+              .where(ClaimEntity.claim_id.in_(claim_ids)))
+    named = select(literal(0, Integer), ent.id, ent.name, ent.type).where(ent.id.in_(others))
+    for claim_id, eid, name, type_ in await session.execute(union_all(linked, named)):
+        refs[eid] = EntityRow(eid, name, type_)
+        if claim_id:
+            about[claim_id].append(eid)
+    for ids in about.values():
+        ids.sort()
+    return about, refs
 
 
 async def delete_for_article(session: AsyncSession, article_id: int) -> set[int]:

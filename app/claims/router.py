@@ -13,7 +13,7 @@ from .service import ClaimFilters, ClaimService, claim_filters
 router = APIRouter(prefix="/v1", tags=["claims"])
 
 
-def service(request: Request) -> ClaimService:
+async def service(request: Request) -> ClaimService:
     return ClaimService(request.app.state.db)
 
 

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from fastapi import Query
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import Database
 from app.core.pagination import DateRange, Page, PageParams, id_query
 from app.entities import repository as entities_repo
-from app.entities.service import refs
 from app.events.dates import day_of
 
 from . import repository as repo
-from .models import Claim
-from .schemas import Attribution, ClaimKind, ClaimOut, CueOut, SaidOn, TextSpan
+from .schemas import ClaimKind, ClaimOut
+
+CLAIM_PAGE = Page[ClaimOut]
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class ClaimFilters:
     article_id: int | None = None
 
 
-def claim_filters(
+async def claim_filters(
     speaker: str | None = Query(None, max_length=300, description="Speaker: entity id or name."),
     about: str | None = Query(None, max_length=300, description="Entity in the content (id or name)."),
     entity: str | None = Query(None, max_length=300, description="An entity as speaker or as subject."),
@@ -117,50 +119,42 @@ async def store_document_claims(
     return ids
 
 
-async def describe(session: AsyncSession, claims: list[Claim]) -> list[ClaimOut]:
-    about = await repo.about_of(session, [c.id for c in claims])
-    wanted = {i for c in claims for i in (c.speaker_id, c.via_id) if i is not None}
-    wanted.update(i for ids in about.values() for i in ids)
-    ents = await refs(session, wanted)
+def _ref(e: repo.EntityRow | None) -> dict[str, Any] | None:
+    return None if e is None else {"id": e.id, "name": e.name, "type": e.type}
+
+
+async def describe(session: AsyncSession, claims: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    """Claim rows as `ClaimOut`-shaped dicts (validated once, with their page), their entities
+    read in one query."""
+    named = {i for c in claims for i in (c.speaker_id, c.via_id) if i is not None}
+    about, ents = await repo.entities_of(session, [c.id for c in claims], named)
+    refs = {i: _ref(e) for i, e in ents.items()}
     out = []
     for c in claims:
-        source = via = None
+        source = via = cue = None
         if c.source_text is not None or c.speaker_id is not None:
-            source = Attribution(
-                text=c.source_text,
-                start=c.source_start,
-                end=c.source_end,
-                name=c.source_name,
-                kind=c.source_kind,
-                role=c.source_role,
-                entity=ents.get(c.speaker_id) if c.speaker_id else None,
-            )
+            source = {"text": c.source_text, "start": c.source_start, "end": c.source_end,
+                      "name": c.source_name, "kind": c.source_kind, "role": c.source_role,
+                      "entity": refs.get(c.speaker_id) if c.speaker_id else None}
         if c.via_text is not None or c.via_id is not None:
-            via = Attribution(
-                text=c.via_text,
-                name=c.via_name,
-                kind=c.via_kind,
-                entity=ents.get(c.via_id) if c.via_id else None,
-            )
-        cue = None
+            via = {"text": c.via_text, "name": c.via_name, "kind": c.via_kind,
+                   "entity": refs.get(c.via_id) if c.via_id else None}
         if c.cue_start is not None and c.cue_end is not None:
-            cue = CueOut(start=c.cue_start, end=c.cue_end, text=c.cue_text or "", lemma=c.cue_lemma)
-        out.append(
-            ClaimOut(
-                id=c.id,
-                article_id=c.article_id,
-                local_id=c.local_id,
-                kind=c.kind,
-                content=TextSpan(start=c.content_start, end=c.content_end, text=c.content_text),
-                cue=cue,
-                source=source,
-                via=via,
-                said_on=SaidOn(value=c.said_on_value, date=c.said_on) if c.said_on_value else None,
-                claim_date=c.claim_date,
-                confidence=c.confidence,
-                about=[ents[i] for i in about.get(c.id, []) if i in ents],
-            )
-        )
+            cue = {"start": c.cue_start, "end": c.cue_end, "text": c.cue_text or "", "lemma": c.cue_lemma}
+        out.append({
+            "id": c.id,
+            "article_id": c.article_id,
+            "local_id": c.local_id,
+            "kind": c.kind,
+            "content": {"start": c.content_start, "end": c.content_end, "text": c.content_text},
+            "cue": cue,
+            "source": source,
+            "via": via,
+            "said_on": {"value": c.said_on_value, "date": c.said_on} if c.said_on_value else None,
+            "claim_date": c.claim_date,
+            "confidence": c.confidence,
+            "about": [refs[i] for i in about.get(c.id, []) if i in refs],
+        })
     return out
 
 
@@ -186,4 +180,6 @@ class ClaimService:
                 article_id=f.article_id,
             )
             rows, nxt = await repo.list_claims(s, query, page)
-            return Page(items=await describe(s, rows), next=nxt, limit=page.limit)
+            items = await describe(s, rows)
+        # one validation of the whole page (pydantic-core); FastAPI then serialises it as is
+        return CLAIM_PAGE.model_validate({"items": items, "next": nxt, "limit": page.limit})

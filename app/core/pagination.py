@@ -80,7 +80,9 @@ class PageParams:
     cursor: str | None
 
 
-def page_params(
+# Request dependencies are `async def`: FastAPI runs a plain `def` dependency in its thread pool,
+# a thread hop (and a wake-up of another thread) per dependency per request.
+async def page_params(
     request: Request,
     limit: int | None = Query(None, ge=1, description="Page size (capped by the server's maximum)."),
     cursor: str | None = Query(None, max_length=512, description="The `next` value of the previous page."),
@@ -156,7 +158,7 @@ class DateRange:
     end: date | None
 
 
-def date_range(
+async def date_range(
     from_: date | None = Query(None, alias="from", description="First day (inclusive), YYYY-MM-DD."),
     to: date | None = Query(None, description="Last day (inclusive), YYYY-MM-DD."),
 ) -> DateRange:

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1", tags=["entities"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_response("No such entity")}
 
 
-def service(request: Request) -> EntityService:
+async def service(request: Request) -> EntityService:
     return EntityService(request.app.state.db)
 
 

@@ -55,11 +55,15 @@ class EventSource(Base):
 class EventParticipant(Base):
     __tablename__ = "event_participants"
     __table_args__ = (Index("ix_event_participants_entity", "entity_id", "event_id"),
-                      Index("ix_event_participants_article", "article_id"))
+                      Index("ix_event_participants_article", "article_id"),
+                      Index("ix_event_participants_timeline", "entity_id", "event_date", "event_id"))
 
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
     entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    # the event's timeline key, coalesce(date_start, '9999-12-30'), copied by database triggers
+    # (migration 0005) so one participant's events are read in timeline order from an index
+    event_date: Mapped[date | None] = mapped_column(Date)
 
 
 class EventClaim(Base):

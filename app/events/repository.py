@@ -4,15 +4,29 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, delete, exists, func, insert, literal_column, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    Row,
+    String,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import core_table, insert_ignore, utcnow
 from app.core.pagination import PageParams, SortKey, page_of, paginate_query
+from app.entities.models import Entity
 
 from .models import Event, EventClaim, EventParticipant, EventSource
 
@@ -100,9 +114,27 @@ async def add_reports(
 
 async def list_events(
     session: AsyncSession, f: EventQuery, page: PageParams
-) -> tuple[list[Event], str | None]:
-    stmt = select(Event)
-    if f.entity is not None:
+) -> tuple[list[Row[Any]], str | None]:
+    """One page of events as plain rows of the table's columns (no ORM objects: the page is
+    only read)."""
+    stmt = select(*Event.__table__.c)
+    keys = EVENT_ORDER
+    if f.entity is not None and len(f.entity) == 1:
+        # one participant: read its events in timeline order from `ix_event_participants_timeline`
+        # (migration 0005), the date window as a range of the index (date_start <= date_end);
+        # one row per event (the participant's row from its first reporting article)
+        part, other = EventParticipant.__table__.c, EventParticipant.__table__.alias("other").c
+        first = (select(func.min(other.article_id))
+                 .where(other.event_id == part.event_id, other.entity_id == part.entity_id)
+                 .scalar_subquery())
+        stmt = (stmt.select_from(EventParticipant.__table__.join(Event.__table__, Event.id == part.event_id))
+                .where(part.entity_id == f.entity[0], part.article_id == first))
+        if f.start:
+            stmt = stmt.where(part.event_date >= f.start)
+        if f.end:
+            stmt = stmt.where(part.event_date <= f.end)
+        keys = _timeline_order(part.event_date, part.event_id)
+    elif f.entity is not None:
         stmt = stmt.where(
             exists().where(EventParticipant.event_id == Event.id, EventParticipant.entity_id.in_(f.entity))
         )
@@ -121,45 +153,65 @@ async def list_events(
         stmt = stmt.where(
             exists().where(EventSource.event_id == Event.id, EventSource.article_id == f.article_id)
         )
-    rows = (await session.execute(paginate_query(stmt, EVENT_ORDER, page))).scalars().all()
-    return page_of(rows, EVENT_ORDER, page)
+    rows = (await session.execute(paginate_query(stmt, keys, page))).all()
+    return page_of(rows, keys, page)
 
 
-async def participants_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = defaultdict(list)
-    if ids:
-        rows = await session.execute(
-            select(EventParticipant.event_id, EventParticipant.entity_id)
-            .where(EventParticipant.event_id.in_(ids))
-            .distinct()
-            .order_by(EventParticipant.event_id, EventParticipant.entity_id)
-        )
-        for ev, ent in rows:
-            out[ev].append(ent)
+def _timeline_order(date_key: Any, event_id: Any) -> tuple[SortKey, SortKey]:
+    """EVENT_ORDER over other columns holding the same values (so cursors stay interchangeable)."""
+    return (SortKey(date_key, EVENT_ORDER[0].get, "date"), SortKey(event_id, EVENT_ORDER[1].get))
+
+
+@dataclass
+class EventLinks:
+    """What a page of events refers to: participants and claims per event, and the entities."""
+
+    participants: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    claims: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    entities: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+
+_PARTICIPANT, _PLACE, _CLAIM = 1, 2, 3
+
+
+async def links_of(session: AsyncSession, ids: Sequence[int], places: Iterable[int]) -> EventLinks:
+    """Participants (with their entities), claim links and the places' entities of these events,
+    in one query: (kind, event id, id, name, type) rows."""
+    out = EventLinks()
+    wanted = set(places)
+    if not ids and not wanted:
+        return out
+    ent, part, ec = Entity.__table__.c, EventParticipant.__table__.c, EventClaim.__table__.c
+    blank = literal(None, String)
+    stmt = union_all(
+        select(literal(_PARTICIPANT, Integer), part.event_id, ent.id, ent.name, ent.type)
+        .join_from(EventParticipant.__table__, Entity.__table__, ent.id == part.entity_id)
+        .where(part.event_id.in_(ids)).distinct(),
+        select(literal(_PLACE, Integer), literal(0, Integer), ent.id, ent.name, ent.type)
+        .where(ent.id.in_(wanted)),
+        select(literal(_CLAIM, Integer), ec.event_id, ec.claim_id, blank, blank).where(ec.event_id.in_(ids)),
+    )
+    for kind, event_id, ref, name, type_ in await session.execute(stmt):
+        if kind == _CLAIM:
+            out.claims[event_id].append(ref)
+            continue
+        out.entities[ref] = (name, type_)
+        if kind == _PARTICIPANT:
+            out.participants[event_id].append(ref)
+    for lists in (out.participants, out.claims):
+        for refs in lists.values():
+            refs.sort()
     return out
 
 
-async def sources_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[EventSource]]:
-    out: dict[int, list[EventSource]] = defaultdict(list)
+async def sources_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+    """Each event's reports (event_sources rows), oldest first."""
+    out: dict[int, list[Row[Any]]] = defaultdict(list)
     if ids:
-        rows = await session.execute(
-            select(EventSource).where(EventSource.event_id.in_(ids)).order_by(EventSource.id)
-        )
-        for src in rows.scalars():
-            out[src.event_id].append(src)
-    return out
-
-
-async def claims_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = defaultdict(list)
-    if ids:
-        rows = await session.execute(
-            select(EventClaim.event_id, EventClaim.claim_id)
-            .where(EventClaim.event_id.in_(ids))
-            .order_by(EventClaim.event_id, EventClaim.claim_id)
-        )
-        for ev, cl in rows:
-            out[ev].append(cl)
+        src = EventSource.__table__.c
+        rows = await session.execute(select(*src).where(src.event_id.in_(ids)).order_by(src.id))
+        for row in rows:
+            out[row.event_id].append(row)
     return out
 
 

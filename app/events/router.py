@@ -13,7 +13,7 @@ from .service import EventFilters, EventService, event_filters
 router = APIRouter(prefix="/v1", tags=["events"])
 
 
-def service(request: Request) -> EventService:
+async def service(request: Request) -> EventService:
     return EventService(request.app.state.db)
 
 

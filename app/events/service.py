@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Query
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.claims.schemas import TextSpan
 from app.claims.service import resolve_ref
 from app.core.database import Database
 from app.core.pagination import DateRange, Page, PageParams, id_query
-from app.entities.service import refs
 
 from . import repository as repo
 from .dates import timeml_range
-from .models import Event
-from .schemas import EventDate, EventOut, EventReport
+from .schemas import EventOut
+
+EVENT_PAGE = Page[EventOut]
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class EventFilters:
     article_id: int | None = None
 
 
-def event_filters(
+async def event_filters(
     entity: str | None = Query(None, max_length=300, description="A participant: entity id or name."),
     place: str | None = Query(None, max_length=300, description="The place: entity id or name."),
     type: str | None = Query(None, max_length=32, description="Event type, e.g. meeting."),
@@ -128,36 +129,34 @@ async def store_document_events(
     await repo.add_reports(session, article_id, reports)
 
 
-async def describe(session: AsyncSession, events: list[Event]) -> list[EventOut]:
+async def describe(session: AsyncSession, events: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    """Event rows as `EventOut`-shaped dicts (validated once, with their page): two queries
+    for everything the page refers to."""
     ids = [e.id for e in events]
-    parts, sources, claims = (
-        await repo.participants_of(session, ids),
-        await repo.sources_of(session, ids),
-        await repo.claims_of(session, ids),
-    )
-    wanted = {p for ps in parts.values() for p in ps} | {e.place_id for e in events if e.place_id}
-    ents = await refs(session, wanted)
+    links = await repo.links_of(session, ids, {e.place_id for e in events if e.place_id})
+    sources = await repo.sources_of(session, ids)
+    refs = {i: {"id": i, "name": name, "type": type_} for i, (name, type_) in links.entities.items()}
     return [
-        EventOut(
-            id=e.id,
-            type=e.type,
-            summary=e.summary,
-            status=e.status,
-            date=EventDate(value=e.date_value, start=e.date_start, end=e.date_end),
-            place=ents.get(e.place_id) if e.place_id else None,
-            participants=[ents[p] for p in parts.get(e.id, []) if p in ents],
-            sources=[
-                EventReport(
-                    article_id=s.article_id,
-                    local_id=s.local_id,
-                    status=s.status,
-                    summary=s.summary,
-                    trigger=TextSpan(start=s.trigger_start, end=s.trigger_end, text=s.trigger_text),
-                )
+        {
+            "id": e.id,
+            "type": e.type,
+            "summary": e.summary,
+            "status": e.status,
+            "date": {"value": e.date_value, "start": e.date_start, "end": e.date_end},
+            "place": refs.get(e.place_id) if e.place_id else None,
+            "participants": [refs[p] for p in links.participants.get(e.id, []) if p in refs],
+            "sources": [
+                {
+                    "article_id": s.article_id,
+                    "local_id": s.local_id,
+                    "status": s.status,
+                    "summary": s.summary,
+                    "trigger": {"start": s.trigger_start, "end": s.trigger_end, "text": s.trigger_text},
+                }
                 for s in sources.get(e.id, [])
             ],
-            claim_ids=claims.get(e.id, []),
-        )
+            "claim_ids": links.claims.get(e.id, []),
+        }
         for e in events
     ]
 
@@ -178,4 +177,6 @@ class EventService:
                 article_id=f.article_id,
             )
             rows, nxt = await repo.list_events(s, query, page)
-            return Page(items=await describe(s, rows), next=nxt, limit=page.limit)
+            items = await describe(s, rows)
+        # one validation of the whole page (pydantic-core); FastAPI then serialises it as is
+        return EVENT_PAGE.model_validate({"items": items, "next": nxt, "limit": page.limit})

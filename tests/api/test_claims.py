@@ -147,3 +147,31 @@ async def test_undated_claims_page_after_dated_ones(client: httpx.AsyncClient, s
         if not cursor:
             break
     assert pages == [["2025-01-01", None], [None, None]]
+
+
+async def test_text_search_pages_newest_first_and_forgets_deleted_claims(
+    client: httpx.AsyncClient, world: dict[str, Any], store: Store
+) -> None:
+    """Full text pages in the list order (claim date, then id) with cursors, undated claims
+    last; a deleted article's claims are no longer found (SQLite keys its FTS table by that
+    order, PostgreSQL filters the rows)."""
+    word = world["word"]
+    una = f"Una {uniq()}"
+    undated = Doc(f"{una} said the {word} tariffs stay.")
+    undated.claim(f"the {word} tariffs stay", speaker=undated.entity(una))
+    a3 = await store(undated.build())
+    [c4] = [c["stored_id"] for c in (await client.get(f"/v1/articles/{a3}")).json()["claims"]]
+    got, cursor = [], None
+    while True:
+        params: dict[str, Any] = {"q": f"{word} tariffs", "limit": 1}
+        if cursor:
+            params["cursor"] = cursor
+        page = (await client.get("/v1/claims", params=params)).json()
+        got += [c["id"] for c in page["items"]]
+        cursor = page["next"]
+        if not cursor:
+            break
+    assert got == [*world["claims2"], world["claims1"][1], c4]  # 06-20, 06-10, undated
+    assert (await client.delete(f"/v1/articles/{world['a2']}")).status_code == 204
+    assert await ids(client, q=f"{word} tariffs") == [world["claims1"][1], c4]
+    assert await ids(client, q=word, speaker=world["vera_id"]) == [world["claims1"][1]]

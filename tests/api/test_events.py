@@ -98,6 +98,27 @@ async def test_pagination_follows_the_timeline(client: httpx.AsyncClient, timeli
     assert got == ["2025-12", "2025-12-20", "2025-12-22", None]
 
 
+async def test_one_participants_timeline_pages_with_cursors(
+    client: httpx.AsyncClient, timeline: dict[str, Any]
+) -> None:
+    """A participant's events are read from its timeline index: page by page, in date order,
+    undated last, inside a date window too."""
+    envoy_id = timeline["entities"][timeline["envoy"]]
+    for window, expected in (({}, ["2025-12", "2025-12-20", None]),
+                             ({"from": "2025-12-01", "to": "2025-12-31"}, ["2025-12", "2025-12-20"])):
+        got, cursor = [], None
+        while True:
+            params: dict[str, Any] = {"entity": envoy_id, "limit": 1, **window}
+            if cursor:
+                params["cursor"] = cursor
+            page = (await client.get("/v1/events", params=params)).json()
+            got += [e["date"]["value"] for e in page["items"]]
+            cursor = page["next"]
+            if not cursor:
+                break
+        assert got == expected
+
+
 async def test_same_event_from_two_articles_is_one_event(client: httpx.AsyncClient, store: Store) -> None:
     a, b, c, city = f"Anna {uniq()}", f"Boris {uniq()}", f"Carl {uniq()}", f"{uniq()}grad"
     d1 = Doc(f"{a} and {b} will meet in {city} on Saturday.", "2025-11-10")
