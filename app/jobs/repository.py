@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
+from sqlalchemy import and_, distinct, exists, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles.models import Article
@@ -99,6 +99,17 @@ async def queue_depth(session: AsyncSession) -> int:
     """Items a worker could claim now: queued ones and those whose lease expired."""
     stmt = select(func.count()).select_from(JobItem).where(_claimable(utcnow()))
     return int((await session.execute(stmt)).scalar_one())
+
+
+async def queue_stats(session: AsyncSession) -> tuple[int, int]:
+    """(claimable items, workers holding live leases): one read over the open items, so a
+    worker can size its claim to leave the others a share of the end of the queue."""
+    now = utcnow()
+    live = and_(JobItem.state == RUNNING, JobItem.lease_expires_at >= now)
+    stmt = select(func.count().filter(_claimable(now)), func.count(distinct(JobItem.lease_owner)).filter(live)
+                  ).select_from(JobItem).where(_OPEN)
+    depth, owners = (await session.execute(stmt)).one()
+    return int(depth or 0), int(owners or 0)
 
 
 async def claim(session: AsyncSession, owner: str, limit: int, lease_s: float) -> list[Claimed]:

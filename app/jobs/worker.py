@@ -1,7 +1,8 @@
 """The queue worker: claim leased items, extract them in batches, store each result atomically.
 
-One loop per process. It claims up to `batch_size` items (a lease of `lease_s` seconds, renewed
-by a heartbeat while the batch is extracted), runs the whole batch through the extractor
+A loop claims up to `batch_size` items (a lease of `lease_s` seconds, renewed by a heartbeat
+while the batch is extracted; near the end of the queue only a share, see `claim_size`), runs
+the whole batch through the extractor
 (`nlp.pipe` inside `Extractor.extract_many`), then stores each article in its own transaction
 that *first* closes the item under this worker's lease and then replaces the article's derived
 rows with `app.articles.service.store_result` (the synchronous path's storage code). If the
@@ -92,15 +93,16 @@ class QueueWorker:
     async def run_once(self) -> int:
         """Claim and finish one batch; the number of items claimed (0: nothing to do)."""
         async with self.db.session() as s:
-            if not await repo.has_work(s):
-                metrics.set_queue_depth(0)
-                return 0
-        async with self.db.session() as s:
-            claimed = await repo.claim(s, self.owner, self.cfg.job_batch_size, self.cfg.job_lease_s)
-        if not claimed:
+            depth, busy = await repo.queue_stats(s)
+        if not depth:
+            metrics.set_queue_depth(0)
             return 0
         async with self.db.session() as s:
-            metrics.set_queue_depth(await repo.queue_depth(s))
+            claimed = await repo.claim(s, self.owner, claim_size(self.cfg.job_batch_size, depth, busy),
+                                       self.cfg.job_lease_s)
+        metrics.set_queue_depth(max(0, depth - len(claimed)))
+        if not claimed:
+            return 0
         heartbeat = asyncio.create_task(self._heartbeat([c.id for c in claimed]))
         try:
             await self._process(claimed)
@@ -187,6 +189,14 @@ class QueueWorker:
                     raise LeaseLost
                 await articles_repo.mark_failed(s, w.article_id, reason, EXTRACTOR_VERSION)
             metrics.job_failed(reason.split(" ", 1)[0])  # "extraction" / "storing"
+
+
+def claim_size(batch_size: int, depth: int, busy: int) -> int:
+    """Articles to claim: a full batch while the queue is long, but near its end an equal share
+    with the workers busy elsewhere, so one worker is not left extracting a full batch while the
+    others have nothing to do (84 articles in batches of 8 over two processes left one idle for
+    a whole batch)."""
+    return max(1, min(batch_size, -(-depth // (busy + 1))))
 
 
 def _transient(exc: DBAPIError) -> bool:
