@@ -232,14 +232,17 @@ def main(argv: list[str] | None = None) -> int:
                 NEWSCLAIMS_EXTRACTION_WORKERS="1",
                 NEWSCLAIMS_QUEUE_WORKER="off",
                 NEWSCLAIMS_DATABASE_POOL_SIZE="16",
-            ) as (base, _p):
+            ) as (base, proc):
                 for kind in ("events", "claims_speaker", "claims_q"):
                     for clients in (1, args.query_clients):  # 1 client: the service time alone
+                        cpu = queries.cpu_seconds(proc.pid)
                         lat = queries.load(base, kind, hot, clients, args.query_seconds)
+                        cpu_ms = (queries.cpu_seconds(proc.pid) - cpu) * 1000 / max(lat.n, 1)
                         print(
                             f"  {backend:<10} {kind:<15} {clients:>2} clients  p50 {lat.p50_ms:7.1f} ms  "
-                            f"p99 {lat.p99_ms:7.1f} ms  {lat.rps:6.0f} req/s  ({lat.n} requests, "
-                            f"{lat.errors} errors)",
+                            f"p99 {lat.p99_ms:7.1f} ms  {lat.rps:6.0f} req/s  server CPU {cpu_ms:4.2f} ms/req"
+                            " "
+                            f"({lat.n} requests, {lat.errors} errors, load {os.getloadavg()[0]:.1f})",
                             flush=True,
                         )
             # a rarely quoted person's surname: a word in a few hundred claims

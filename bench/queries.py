@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import re
 import shutil
@@ -30,7 +31,7 @@ from sqlalchemy import event, text
 from app.core.database import Database
 from app.core.pagination import DateRange, PageParams
 
-from .common import percentile
+from .common import children, percentile
 from .seed import DAYS, START, WORDS
 
 
@@ -92,6 +93,20 @@ function done(summary, latency, requests)
     latency:percentile(50), latency:percentile(99)))
 end
 """
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a server process and its worker processes: per
+    request, a figure of the work done that the other jobs on a shared machine hardly change."""
+    total = 0
+    for p in (pid, *children(pid)):
+        try:
+            with open(f"/proc/{p}/stat", encoding="ascii") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def load(url: str, kind: str, hot: list[int], clients: int, seconds: float) -> Latency:
@@ -229,4 +244,7 @@ def indexes_in(plan: list[str]) -> list[str]:
     return found
 
 
-__all__ = ["LOAD_GENERATOR", "Latency", "QueryFigures", "date", "explain", "hot_people", "indexes_in", "load"]
+__all__ = [
+    "LOAD_GENERATOR", "Latency", "QueryFigures", "cpu_seconds", "date", "explain", "hot_people",
+    "indexes_in", "load",
+]

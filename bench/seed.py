@@ -1,7 +1,9 @@
 """Generate a synthetic database for the query benchmark: at `--scale 1` 200,000 articles,
 1,000,000 claims and 50,000 entities (plus mentions, claim subjects, 100,000 events with
 participants and sources), written with COPY on PostgreSQL and executemany on SQLite into a
-migrated, empty database. Deterministic for a given scale and seed.
+migrated, empty database. Deterministic for a given scale and seed. The schema's triggers fill
+what the application never writes itself (migration 0005: each participant row's event date,
+SQLite's `claims_search`), so a seeded database has the shape an ingested one has.
 
     python -m bench.seed --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench --scale 0.1
 """
