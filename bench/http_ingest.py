@@ -118,7 +118,7 @@ def run(
             asyncio.run(_post_sync(url, texts[:2], f"warm2-{tag}", 1))
             fig.async_docs_s = asyncio.run(_post_async(url, texts, f"async-{tag}", batch, fig.notes))
         fig.notes.append(
-            f"async: {workers} embedded queue worker loops (one per pool process), claims of 8"
+            f"async: {2 * workers} embedded queue worker loops (two per pool process), claims of 8"
         )
         return fig
     # PostgreSQL: the API only accepts; `workers` standalone `newsclaims worker` processes extract

@@ -215,9 +215,10 @@ async def _first(*aws: Awaitable[Any]) -> None:
 
 
 class Embedded:
-    """The API process's own queue worker loops (SQLite by default), one per extraction pool
-    process: each claims a batch and extracts it in the pool, so one loop stores its results
-    while another's batch is being parsed."""
+    """The API process's own queue worker loops (SQLite by default), two per extraction pool
+    process (as in `newsclaims worker`): each claims a batch and extracts it in the pool, so
+    while one loop stores its results every pool process still has another loop's batch to
+    parse (with one loop per process, a process idled while its loop stored)."""
 
     def __init__(self, workers: list[QueueWorker]) -> None:
         self.workers = workers
@@ -248,7 +249,7 @@ def start_embedded(app: Any) -> Embedded:
     db: Database = app.state.db
     run_here = cfg.queue_worker == "on" or (cfg.queue_worker == "auto" and db.dialect == "sqlite")
     pool = app.state.pool
-    loops = max(1, pool.workers) if run_here else 0
+    loops = 2 * max(1, pool.workers) if run_here else 0
     app.state.jobs = Embedded([QueueWorker(db, pool.extract, cfg, owner=f"api-{worker_id()}")
                                for _ in range(loops)])
     return app.state.jobs
