@@ -99,10 +99,11 @@ async def resolve_many(session: AsyncSession, items: Sequence[tuple[str, str, Se
     """
     folded = []
     for name, type_, aliases in items:
-        norm = fold(name)[:MAX_NAME]
+        spelled = [(fold(x)[:MAX_NAME], x) for x in (*aliases, name)]  # fold once: it is not cheap
+        norm = spelled[-1][0]
         if not norm:
             raise ValueError(f"entity name {name!r} has no letters or digits")
-        folded.append((name, type_, norm, [a for a in (fold(x)[:MAX_NAME] for x in aliases) if a], aliases))
+        folded.append((name, type_, norm, [k for k, _ in spelled[:-1] if k], {k: x for k, x in spelled if k}))
     known = await find_by_names(session, {n for _, _, norm, al, _ in folded for n in (norm, *al)})
     keys = {entity_key(name, t) for name, t, norm, _, _ in folded if t == "PERSON" and (t, norm) not in known}
     people = await find_people(session, keys, (e for (t, _), e in known.items() if t == "PERSON"))
@@ -118,7 +119,7 @@ async def resolve_many(session: AsyncSession, items: Sequence[tuple[str, str, Se
     names: dict[tuple[str, str], _Resolved] = {k: stored[e] for k, e in known.items()}
     new: list[_Resolved] = []
     out: list[_Resolved] = []
-    for name, type_, norm, alias_norms, aliases in folded:
+    for name, type_, norm, alias_norms, spellings in folded:
         r: _Resolved | None = names.get((type_, norm))
         if r is None and type_ == "PERSON":
             same_key = by_key.get(entity_key(name, type_), [])
@@ -130,7 +131,7 @@ async def resolve_many(session: AsyncSession, items: Sequence[tuple[str, str, Se
             new.append(r)
             if type_ == "PERSON":
                 by_key[entity_key(name, type_)].insert(0, r)
-        for k, n in {fold(n)[:MAX_NAME]: n for n in (*aliases, name) if fold(n)}.items():
+        for k, n in spellings.items():
             if names.setdefault((type_, k), r) is r and (type_, k) not in known:
                 r.names.setdefault(k, n)
         if type_ == "PERSON" and _fuller(name, r.name):
