@@ -271,6 +271,48 @@ def _cut_cue_adjuncts(table: TokenTable, first: int, last: int, cue: list[Token]
     return last
 
 
+# A comment set off after the content (", which ...", ", the presumed favourite", ", citing ...",
+# " -- a charge that ..."): the writer's aside, not what the source said.
+TAIL_SEPARATORS = frozenset({",", "\u2014", "\u2013", "\u2015", "--", "-"})
+TAIL_RELATIVES = frozenset({"which", "who", "whom", "whose", "where", "when"})
+TAIL_MARKS = frozenset({"although", "though", "while", "whereas", "even", "when", "as"})
+
+
+def _cut_tail(table: TokenTable, first: int, last: int, cue: list[Token]) -> int:
+    """The last content token, cut before a non-restrictive tail that closes the content: a
+    relative clause, an apposition or a participial/concessive clause after a comma or dash.
+    Only for reported content after its cue; a tail holding a quotation stays."""
+    anchor = cue_anchor(cue).i
+    if first <= anchor or last - first > LONG_SENTENCE:
+        return last
+    texts, head, dep, tag, lower = table.texts, table.head, table.dep, table.tag, table.lower
+    for k in range(first + 2, last + 1):
+        if texts[k - 1] not in TAIL_SEPARATORS:
+            continue
+        r = k
+        for _ in range(MAX_TAIL_HOPS):
+            if not k <= head[r] <= last or head[r] == r:
+                break
+            r = head[r]
+        if head[r] >= k - 1 or any(table.quoted[j] for j in range(k, last + 1)):
+            continue
+        sub = table.subtree(r)
+        if sub[0] < k or sub[-1] < last:
+            continue
+        d = dep[r]
+        if not (d == "appos" or (d == "relcl" and lower[k] in TAIL_RELATIVES)
+                or (d in ("advcl", "acl") and (tag[r] in ("VBG", "VBN") or lower[k] in TAIL_MARKS))):
+            continue
+        j = k - 2
+        while j > first and table.pos[j] in ("PUNCT", "SPACE"):
+            j -= 1
+        return j
+    return last
+
+
+MAX_TAIL_HOPS = 8
+
+
 def _one_paragraph(text: str, start: int, end: int, cue_start: int) -> tuple[int, int]:
     """Content does not cross a line break: keep the paragraph nearest the cue."""
     if "\n" not in text[start:end]:
@@ -351,6 +393,7 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
             if cont:
                 p_con = sum(role_tagger.marginal(roles[i - ws], i - ws) for i in cont) / len(cont)
                 last = _cut_cue_adjuncts(table, cont[0], _snap_subtree(table, cont, cue), cue)
+                last = _cut_tail(table, cont[0], last, cue)
                 start, end = _trim(text, doc[cont[0]].idx, doc[last].idx + len(doc[last].text))
                 start, end = _cut_at_cue(text, mask, start, end, cue, source)
                 anchor_tok = cue_anchor(cue)
@@ -426,8 +469,9 @@ def _syntactic_content(ctx: Context, table: TokenTable, mask: list[bool], tok: T
         return None
     comp = next((c for c in tok.children if c.dep_ == "ccomp"), None)
     if comp is not None and comp.i > tok.i:
-        toks = list(comp.subtree)
-        start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+        sub = table.subtree(comp.i)
+        last = ctx.doc[_cut_tail(table, sub[0], sub[-1], [tok])]
+        start, end = ctx.doc[sub[0]].idx, last.idx + len(last.text)
     elif subj is not None and (comp is not None
                                or (sent.start + 2 < subj.i < tok.i and tok.i >= sent.end - 3)):
         first = min(t.i for t in subj.subtree)

@@ -107,6 +107,7 @@ class TokenTable:
         if mask is None:
             mask = quote_mask(text)
         self.lower, self.lemma, self.pos, self.dep, self.head, self.idx = lower, lemma, pos, dep, head, idx
+        self.tag = tag
         self.texts, self.sent_start = texts, starts
         children: list[list[int]] = [[] for _ in range(n)]
         for i, h in enumerate(head):

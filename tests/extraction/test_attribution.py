@@ -439,3 +439,28 @@ def test_cue_noun_with_owner_and_that_clause_makes_a_claim_by_rule(extractor: Ex
     assert [(f.cue[0].text, text[f.content[0]:f.content[1]]) for f in found] == [
         ("claim", "that the lighthouse was haunted by sailors")]
     assert [t.text for t in found[0].source] == ["her"]
+
+
+def test_non_restrictive_tail_is_not_content(extractor: Extractor) -> None:
+    """ "X said A, which B" / "X said A, citing B": the writer's aside after the content is cut;
+    a tail holding a quotation stays."""
+    from app.extraction.attribution import _cut_tail
+    from app.extraction.attribution_features import TokenTable
+
+    cases = [
+        ("The mayor said the bridge would reopen in May, which surprised the engineers.", "said",
+         "the bridge would reopen in May"),
+        ("The union said the strike would go on, although talks resume on Monday.", "said",
+         "the strike would go on"),
+        ('The mayor said the bridge would reopen in May, which she called "a promise kept".', "said",
+         'the bridge would reopen in May, which she called "a promise kept"'),
+    ]
+    for text, cue_word, want in cases:
+        doc = extractor.nlp(text)
+        cue = [t for t in doc if t.text == cue_word]
+        first, last = cue[0].i + 1, len(doc) - 2
+        cut = _cut_tail(TokenTable(doc), first, last, cue)
+        assert doc[first:cut + 1].text == want, text
+    c = find(claims(extractor, cases[0][0]), "bridge")
+    assert c["content"]["text"] == "the bridge would reopen in May"
+    assert speaker(c) == "The mayor"
