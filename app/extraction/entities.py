@@ -37,12 +37,13 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from spacy.tokens import Doc, Token
 
 from .lexicon import demonyms, gazetteer, media_heads, org_heads, titles
 from .names import compatible, fold, surname_key, translit_compatible, translit_key
-from .types import Context, Entity, Span
+from .types import Context, Entity, Span, Tokens
 
 NER_TYPES = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"}
 MEDIA = "MEDIA"
@@ -271,8 +272,11 @@ def _title_kind(word: str) -> str:
 
 
 def _is_name_word(tok: Token) -> bool:
-    return bool(_NAME_WORD.match(tok.text)) and not _title_kind(tok.text) \
-        and tok.lower_ not in org_heads()
+    return _is_name(tok.text, tok.lower_)
+
+
+def _is_name(text: str, lower: str) -> bool:
+    return bool(_NAME_WORD.match(text)) and not _title_kind(text) and lower not in org_heads()
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -348,20 +352,28 @@ def _covered_tokens(doc: Doc, spans: Iterable[tuple[int, int]]) -> set[int]:
     return covered
 
 
-def _gazetteer_candidates(doc: Doc, text: str, covered: set[int], surnames: set[str]) -> list[_Cand]:
+@cache
+def _gazetteer_prefixes() -> frozenset[str]:
+    """Every prefix of every gazetteer name: a token whose text is none of them starts no name
+    (a name starting at a token begins with that token's text)."""
+    return frozenset(name[:k] for name in gazetteer() for k in range(1, len(name) + 1))
+
+
+def _gazetteer_candidates(toks: Tokens, text: str, covered: set[int], surnames: set[str]) -> list[_Cand]:
     """Names NER missed that the gazetteer knows ("wrote Axios"), longest first."""
-    gaz, out = gazetteer(), []
-    i, n = 0, len(doc)
+    gaz, prefixes, out = gazetteer(), _gazetteer_prefixes(), []
+    idx, words = toks.idx, toks.text
+    i, n = 0, len(idx)
     while i < n:
-        tok = doc[i]
-        if not tok.text[:1].isalpha() or i in covered:
+        word = words[i]
+        if not word[:1].isalpha() or i in covered or word not in prefixes:
             i += 1
             continue
         for size in (4, 3, 2, 1):
             j = i + size
             if j > n or any(k in covered for k in range(i, j)):
                 continue
-            s, e = tok.idx, doc[j - 1].idx + len(doc[j - 1].text)
+            s, e = idx[i], idx[j - 1] + len(words[j - 1])
             hit = gaz.get(text[s:e])
             if hit and "\n" not in text[s:e] and not (size == 1 and fold(text[s:e]) in surnames):
                 out.append(_Cand(s, e, hit[0]))
@@ -371,29 +383,29 @@ def _gazetteer_candidates(doc: Doc, text: str, covered: set[int], surnames: set[
     return out
 
 
-def _titled_candidates(doc: Doc, text: str, covered: set[int], surnames: set[str],
+def _titled_candidates(toks: Tokens, text: str, covered: set[int], surnames: set[str],
                        credit_starts: set[int]) -> list[_Cand]:
     """Uncovered capitalised name runs (2-3 words) after a title in the same sentence, ending in
     a surname seen elsewhere, or captioned by a photo credit: "the president of Ukraine To
     Volodymyr Zelenskyy", "Rustem Umerov (Photo: ...)"."""
-    out, i, n = [], 0, len(doc)
+    idx, words, lower, pos = toks.idx, toks.text, toks.lower, toks.pos
+    out, i, n = [], 0, len(idx)
     while i < n:
-        if i in covered or doc[i].pos_ != "PROPN" or not _is_name_word(doc[i]):
+        if i in covered or pos[i] != "PROPN" or not _is_name(words[i], lower[i]):
             i += 1
             continue
         j = i
-        while j < n and j - i < 3 and j not in covered and doc[j].pos_ == "PROPN" \
-                and _is_name_word(doc[j]):
-            if j > i and "\n" in doc[j - 1].whitespace_:
-                break
+        # (a line break is a token of its own, so a run of PROPN words never crosses one)
+        while j < n and j - i < 3 and j not in covered and pos[j] == "PROPN" \
+                and _is_name(words[j], lower[j]):
             j += 1
-        if j - i >= 2 and (j >= n or doc[j].lower_ not in org_heads()):
-            s, e = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
-            sent_start = doc[i].sent.start
-            titled = any(_title_kind(doc[k].text.rstrip(".")) in ("title", "honorific")
+        if j - i >= 2 and (j >= n or lower[j] not in org_heads()):
+            s, e = idx[i], idx[j - 1] + len(words[j - 1])
+            sent_start = toks.sent_start(i)
+            titled = any(_title_kind(words[k].rstrip(".")) in ("title", "honorific")
                          for k in range(max(sent_start, i - 6), i))
             captioned = _captioned(text, e, credit_starts)
-            if "\n" not in text[s:e] and (titled or captioned or fold(doc[j - 1].text) in surnames) \
+            if "\n" not in text[s:e] and (titled or captioned or fold(words[j - 1]) in surnames) \
                     and not gazetteer().get(text[s:e]):
                 out.append(_Cand(s, e, "PERSON"))
         i = max(j, i + 1)
@@ -515,9 +527,9 @@ def _of_ok(doc: Doc, j: int, end: int) -> bool:
     return all(t.pos_ == "PROPN" or t.lower_ == "and" for t in toks)
 
 
-def _title_phrase(doc: Doc, end: int, person: list[int]) -> tuple[int, int, int]:
+def _title_phrase(doc: Doc, toks: Tokens, end: int, person: list[int]) -> tuple[int, int, int]:
     """The title phrase ending right before token `end`: (start token, end token, stop token)."""
-    sent_start = doc[end - 1].sent.start if end > 0 else 0
+    sent_start = toks.sent_start(end - 1) if end > 0 else 0
     j = end - 1
     while j >= sent_start:
         t = doc[j]
@@ -589,7 +601,7 @@ def _text(doc: Doc, a: int, b: int) -> str:
     return " ".join(doc[a:b].text.split())
 
 
-def _roles(doc: Doc, table: EntityTable) -> None:
+def _roles(doc: Doc, toks: Tokens, table: EntityTable) -> None:
     person = [-1] * len(doc)
     first_tokens: list[tuple[int, int, Entity]] = []
     for n, ent in enumerate(table.entities):
@@ -603,12 +615,12 @@ def _roles(doc: Doc, table: EntityTable) -> None:
                 person[k] = n
             first_tokens.append((span.start, span.end, ent))
     for start, end, ent in first_tokens:
-        a, b, stop = _title_phrase(doc, start, person)
+        a, b, stop = _title_phrase(doc, toks, start, person)
         if b > a and _has_title(doc, a, b):
             _add_role(doc, table, ent, a, b)
             # "head of the delegation, Secretary of the Council Rustem Umerov": a chain of titles.
             if stop >= 0 and doc[stop].text == "," and _title_kind(doc[a].text):
-                a2, b2, _ = _title_phrase(doc, stop, person)
+                a2, b2, _ = _title_phrase(doc, toks, stop, person)
                 if b2 > a2 and _title_kind(doc[a2].text) and _has_title(doc, a2, b2):
                     _add_role(doc, table, ent, a2, b2)
         stop = a - 1 if b > a else stop
@@ -710,22 +722,22 @@ def _possessive_role_mention(doc: Doc, table: EntityTable, toks: list[Token],
             table.attach(target, s, e)
 
 
-def _propagate(doc: Doc, table: EntityTable) -> None:
+def _propagate(toks: Tokens, table: EntityTable) -> None:
     """Bare surnames NER missed ("Umerov spoke ...") when the surname is a known person's."""
     known: dict[str, str] = {}
     for ent in table.entities:
         if ent.type == "PERSON":
             for name in (ent.name, *ent.aliases):
                 known.setdefault(name.split()[-1], name)
-    for tok in doc:
-        if tok.pos_ == "PROPN" and tok.text in known and table.at(tok.idx, tok.idx + len(tok.text)) is None:
-            table.add_mention(tok.text, "PERSON", tok.idx, tok.idx + len(tok.text))
+    for pos, word, start in zip(toks.pos, toks.text, toks.idx, strict=True):
+        if pos == "PROPN" and word in known and table.at(start, start + len(word)) is None:
+            table.add_mention(word, "PERSON", start, start + len(word))
 
 
 def annotate(ctx: Context) -> None:
     """Stage 1: fill `ctx.entities` from the parse, corrected with context and gazetteers."""
-    doc = ctx.doc
-    text = doc.text  # spaCy rebuilds it on every access: read it once
+    doc, toks = ctx.doc, ctx.tokens
+    text = ctx.text  # spaCy rebuilds it on every access: read it once (shared with later stages)
     table = EntityTable(text)
     credits = [(m.start(), m.end()) for m in _CREDIT.finditer(text)]
     cands = _ner_candidates(doc, text, credits)
@@ -735,7 +747,7 @@ def annotate(ctx: Context) -> None:
     covered |= _covered_tokens(doc, credits)
     named = {surname_key(text[c.start:c.end]) for c in cands
              if c.label == "PERSON" and " " in text[c.start:c.end]}
-    gaz = _gazetteer_candidates(doc, text, covered, named)
+    gaz = _gazetteer_candidates(toks, text, covered, named)
     cands += gaz
     covered |= _covered_tokens(doc, [(c.start, c.end) for c in gaz])
     credit_starts = {s for s, _ in credits}
@@ -743,12 +755,12 @@ def annotate(ctx: Context) -> None:
     # Surnames of people, and single names NER typed ORG that may be people ("Zelenskyy").
     surnames = {surname_key(text[c.start:c.end]) for c in cands if c.label == "PERSON" or (
         c.label == "ORG" and " " not in text[c.start:c.end] and _looks_personal(text[c.start:c.end]))}
-    cands += _titled_candidates(doc, text, covered, surnames, credit_starts)
+    cands += _titled_candidates(toks, text, covered, surnames, credit_starts)
     _retype(doc, text, cands, credit_starts)
     _strip_person_prefix(doc, text, cands)
     for c in sorted(cands, key=lambda c: c.start):
         table.add_mention(text[c.start:c.end], c.label, c.start, c.end)
-    _propagate(doc, table)
-    _roles(doc, table)
+    _propagate(toks, table)
+    _roles(doc, toks, table)
     _role_mentions(doc, table)
     ctx.entities = table

@@ -90,11 +90,12 @@ class _Index:
         self.ent: list[Entity | None] = [None] * len(doc)
         self.timex: dict[int, Timex] = {}
         self.duration: dict[int, Timex] = {}
+        self.tokens = toks = ctx.tokens  # plain lists: no Token objects for the full scans
         self.line = [0] * len(doc)
         line = 0
-        for tok in doc:
-            self.line[tok.i] = line
-            line += tok.text.count("\n") + tok.whitespace_.count("\n")
+        for i, word in enumerate(toks.text):  # (a token's trailing whitespace is one space at most)
+            self.line[i] = line
+            line += word.count("\n")
         if self.table is not None:
             for e in self.table.entities:
                 for m in e.mentions:
@@ -109,8 +110,9 @@ class _Index:
             if span is not None:
                 (self.timex if t.type in ("DATE", "TIME") else self.duration)[span.root.i] = t
         self.sent_of = [0] * len(doc)
-        for n, sent in enumerate(doc.sents):
-            for k in range(sent.start, sent.end):
+        bounds = [*toks.sent_starts, len(doc)]
+        for n in range(len(bounds) - 1):
+            for k in range(bounds[n], bounds[n + 1]):
                 self.sent_of[k] = n
 
 
@@ -416,8 +418,7 @@ def _date(tok: Token, verb: Token | None, idx: _Index,
         cluster.add(v.i)
         cluster.update(c.i for c in v.children if c.dep_ == "xcomp")
     fallback: Timex | None = None
-    sent = tok.sent
-    for k in range(sent.start, sent.end):
+    for k in range(*idx.tokens.sent_bounds(tok.i)):
         t = idx.timex.get(k)
         if t is None:
             continue
@@ -592,8 +593,9 @@ def _claims_at(ctx: Context, offsets: list[int]) -> dict[int, list[str]]:
 def _mentions(doc: Doc, idx: _Index) -> list[_Mention]:
     """Every trigger that passes its conditions, with its own arguments, date and status."""
     found: list[tuple[Token, str, str, set[str]]] = []
-    for tok in doc:
-        if tok.pos_ in ("NOUN", "VERB", "AUX"):
+    for i, pos in enumerate(idx.tokens.pos):
+        if pos in ("NOUN", "VERB", "AUX"):
+            tok = doc[i]
             hit = _trigger(tok)
             if hit is not None:
                 found.append((tok, *hit))

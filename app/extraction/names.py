@@ -16,11 +16,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from .lexicon import translit_rules
 
+# The name functions are pure and called many times per name (every mention is compared with
+# every candidate entity): results are cached, bounded so a long-running worker stays flat.
+_CACHE = 50_000
 
+
+@lru_cache(maxsize=_CACHE)
 def fold(name: str) -> str:
     """Lower-case, accent-free, punctuation-free form of a name."""
     text = unicodedata.normalize("NFKD", name)
@@ -28,6 +33,7 @@ def fold(name: str) -> str:
     return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
+@lru_cache(maxsize=_CACHE)
 def surname_key(name: str) -> str:
     """The key a person is filed under: the folded last token of the name."""
     parts = fold(name).split()
@@ -42,6 +48,7 @@ def _compiled() -> tuple[tuple[re.Pattern[str], str], ...]:
 _DOUBLE = re.compile(r"(.)\1+")
 
 
+@lru_cache(maxsize=_CACHE)
 def translit_word(word: str) -> str:
     """One folded word reduced by the transliteration equivalences, doubled letters collapsed."""
     w = word

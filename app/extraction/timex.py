@@ -249,16 +249,15 @@ class Resolver:
         self.text = ctx.text
         self.dct = ctx.published_at
         self.doc = ctx.doc
-        self._starts = [t.idx for t in ctx.doc] if ctx.doc is not None else []
-        # sentence boundaries once (Token.sent walks the sentence on every call)
+        # token offsets and sentence boundaries once, from the shared token lists (Token.sent
+        # walks the sentence on every call)
+        self._starts = ctx.tokens.idx if ctx.doc is not None else []
         self._sent_char: list[int] = []
         self._sent_tok: list[int] = []
         self._sent_tense: dict[int, str | None] = {}
         if ctx.doc is not None and (ctx.doc.has_annotation("SENT_START") or ctx.doc.has_annotation("DEP")):
-            for sent in ctx.doc.sents:
-                self._sent_char.append(sent.start_char)
-                self._sent_tok.append(sent.start)
-            self._sent_tok.append(len(ctx.doc))
+            self._sent_tok = [*ctx.tokens.sent_starts, len(ctx.doc)] if len(ctx.doc) else [0]
+            self._sent_char = [self._starts[k] for k in self._sent_tok[:-1]]
         self.last_date: tuple[str, str] | None = None  # (value, timex id) of the last dated timex
         self.last_year: int | None = None  # the last explicitly written year
         self.last_year_at = -1

@@ -7,6 +7,7 @@ one place.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -137,6 +138,54 @@ class Event:
                 "mentions": [m.to_dict() for m in self.mentions]}
 
 
+@dataclass(slots=True)
+class Tokens:
+    """Per-token attributes of a parsed document, read once into plain lists.
+
+    Creating a spaCy `Token` (`doc[i]`, iterating a doc or span) costs about a microsecond, and
+    `Doc.sents` / `Token.sent` build `Span` objects on every call; stages that scan every token
+    read these lists instead (one `Doc.to_array` call per document, shared through `Context`).
+    """
+
+    idx: list[int]  # character offset of each token
+    text: list[str]
+    lower: list[str]
+    pos: list[str]
+    sent_starts: list[int]  # first token of each sentence, ascending (`Doc.sents`' boundaries)
+
+    @classmethod
+    def of(cls, doc: Doc) -> Tokens:
+        from spacy.attrs import IDX, LOWER, ORTH, POS, SENT_START
+
+        if not len(doc):
+            return cls([], [], [], [], [])
+        arr = doc.to_array([ORTH, LOWER, POS, IDX, SENT_START])
+        rows = arr[:, :4].tolist()  # string hashes are uint64; SENT_START is -1/0/1
+        flags = arr[:, 4].astype("int64").tolist()
+        strings = doc.vocab.strings
+        seen: dict[int, str] = {}
+
+        def s(h: int) -> str:
+            v = seen.get(h)
+            if v is None:
+                v = seen[h] = strings[h]
+            return v
+
+        starts = [0] + [i for i, f in enumerate(flags) if i and f == 1]
+        return cls([r[3] for r in rows], [s(r[0]) for r in rows], [s(r[1]) for r in rows],
+                    [s(r[2]) for r in rows], starts)
+
+    def sent_start(self, i: int) -> int:
+        """The first token of the sentence holding token i (`doc[i].sent.start`)."""
+        return self.sent_starts[bisect_right(self.sent_starts, i) - 1]
+
+    def sent_bounds(self, i: int) -> tuple[int, int]:
+        """(start, end) tokens of the sentence holding token i (`doc[i].sent`)."""
+        k = bisect_right(self.sent_starts, i)
+        end = self.sent_starts[k] if k < len(self.sent_starts) else len(self.idx)
+        return self.sent_starts[k - 1], end
+
+
 @dataclass
 class Context:
     """Everything one article's stages share: the parsed doc and what earlier stages found.
@@ -157,6 +206,11 @@ class Context:
     def text(self) -> str:
         """The document text, joined once: `Doc.text` rebuilds it from every token on each call."""
         return self.doc.text
+
+    @cached_property
+    def tokens(self) -> Tokens:
+        """The document's tokens as plain lists, read once and shared by the stages."""
+        return Tokens.of(self.doc)
 
     def to_dict(self) -> dict[str, Any]:
         return {
