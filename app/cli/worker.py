@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
-import os
 import signal
 import sys
 
 from app.articles.pool import ExtractionPool
 from app.core.database import Database
 from app.core.settings import Settings
+from app.extraction.parallel import one_math_thread
 from app.jobs.settings import JobSettings
 from app.jobs.worker import QueueWorker
 
@@ -78,12 +78,11 @@ def _child(url: str, cfg: JobSettings, model: str | None, exit_when_idle: bool) 
 
 def run(args: argparse.Namespace) -> int:
     url, cfg, model = _config(args)
+    # one BLAS thread per process: N processes x N threads would oversubscribe the cores (every
+    # extraction process spawned from here inherits the setting and reads it with numpy)
+    one_math_thread()
     if args.processes <= 1:
         return asyncio.run(serve(url, cfg, model, args.exit_when_idle))
-    # one BLAS thread per process: N processes x N threads would oversubscribe the cores (the
-    # spawned children read these when they import numpy)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=_child, args=(url, cfg, model, args.exit_when_idle))
              for _ in range(args.processes)]

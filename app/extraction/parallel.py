@@ -23,11 +23,17 @@ _extractor: Extractor | None = None
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def init_worker(model: str | None = None) -> None:
-    """Pool initializer: load the model once per worker process."""
-    global _extractor
+def one_math_thread() -> None:
+    """Ask numpy's BLAS/OpenMP for one thread in this process (it reads these variables when
+    numpy is first imported, so call it first; processes spawned afterwards inherit them)."""
     for var in _THREAD_VARS:
         os.environ.setdefault(var, "1")
+
+
+def init_worker(model: str | None = None) -> None:
+    """Pool initializer: one math thread, then load the model once per worker process."""
+    global _extractor
+    one_math_thread()
     from .pipeline import Extractor, load_nlp
 
     _extractor = Extractor(load_nlp(model) if model else None)
