@@ -128,9 +128,10 @@ def run(
         procs = start_workers(db_url, workers, tmp, NEWSCLAIMS_JOB_BATCH_SIZE="8")
         try:
             fig.async_docs_s = asyncio.run(_post_async(url, texts, f"async-{tag}", batch, fig.notes))
-            fig.worker_rss_mb = [
-                ("PostgreSQL: `newsclaims worker` process", peak_rss_mb(p.pid)) for p in procs
-            ]
+            for p in procs:  # the worker, and the child it extracts in (under the deadline)
+                fig.worker_rss_mb.append(("PostgreSQL: `newsclaims worker` process", peak_rss_mb(p.pid)))
+                fig.worker_rss_mb += [("PostgreSQL: its extraction child process", mb)
+                                      for mb in _pool_rss(p.pid)]
         finally:
             stop(procs)
     fig.notes.append(f"async: {workers} `newsclaims worker` processes, claims of 8")
