@@ -217,6 +217,7 @@ def _syntactic_source(cue: list[Token]) -> list[Token]:
 
 
 SNAP_SUBTREE = 1.0
+SNAP_HEAD = True
 
 
 def _snap_subtree(table: TokenTable, cont: list[int], cue: list[Token]) -> int:
@@ -231,13 +232,19 @@ def _snap_subtree(table: TokenTable, cont: list[int], cue: list[Token]) -> int:
     anchor = cue_anchor(cue).i
     last = cont[-1]
     for i in cont:
-        if table.head[i] in ids:
+        h = table.head[i]
+        if h in ids:
             continue
         sub = table.subtree(i)
         if anchor in sub or sub[0] < cont[0] - 1:
             continue
         if sub[-1] > last and sub[-1] < e:
             last = sub[-1]
+        if SNAP_HEAD and h > cont[-1] and h != i:
+            # "that Trump | tells so many lies": the tagger stopped before the clause's own head
+            sub = table.subtree(h)
+            if anchor not in sub and sub[0] >= cont[0] - 1 and last < sub[-1] < e:
+                last = sub[-1]
     return last
 
 

@@ -464,3 +464,16 @@ def test_non_restrictive_tail_is_not_content(extractor: Extractor) -> None:
     c = find(claims(extractor, cases[0][0]), "bridge")
     assert c["content"]["text"] == "the bridge would reopen in May"
     assert speaker(c) == "The mayor"
+
+
+def test_content_cut_before_its_clause_head_grows_to_the_clause(extractor: Extractor) -> None:
+    """The role tagger may stop before the verb of the reported clause ("that Ortiz | plays
+    ..."): the content grows to the whole clause the tagged tokens belong to."""
+    from app.extraction.attribution import _snap_subtree
+    from app.extraction.attribution_features import TokenTable
+
+    doc = extractor.nlp("The coach insisted that Ortiz plays so well that the club could win the title.")
+    cue = [t for t in doc if t.text == "insisted"]
+    cont = [t.i for t in doc if t.text in ("that", "Ortiz")][:2]
+    last = _snap_subtree(TokenTable(doc), cont, cue)
+    assert doc[cont[0]:last + 1].text == "that Ortiz plays so well that the club could win the title"
