@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
+from re import _constants as sre_c  # type: ignore[attr-defined]  # the parser behind `re`, for _needles
+from re import _parser as sre_p  # type: ignore[attr-defined]
 from typing import Any
 
 from .types import Context, Timex, TimexType
@@ -1314,14 +1316,70 @@ class _Cand:
     match: re.Match[str]
 
 
+_REPEATS = (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, sre_c.POSSESSIVE_REPEAT)
+# Characters IGNORECASE matches to an ASCII letter although their lower case is not that letter.
+_CASE_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def _required(sub: Any) -> list[frozenset[str]]:
+    """What every match of a parsed pattern contains, as sets of lower-case ASCII words of which
+    at least one occurs: literal runs in sequence, in groups and in repeats of at least one, and
+    for an alternation the union of one requirement of each alternative (when each has one).
+    Optional parts and lookarounds require nothing."""
+    reqs: list[frozenset[str]] = []
+    cur: list[str] = []
+    for op, av in sub:
+        if op is sre_c.LITERAL and chr(av).isascii() and chr(av).isalpha():
+            cur.append(chr(av).lower())
+            continue
+        if cur:
+            reqs.append(frozenset(["".join(cur)]))
+            cur = []
+        if op is sre_c.SUBPATTERN:
+            reqs += _required(av[3])
+        elif op is sre_c.ATOMIC_GROUP:
+            reqs += _required(av)
+        elif op in _REPEATS and av[0] >= 1:
+            reqs += _required(av[2])
+        elif op is sre_c.BRANCH:
+            picks = [_best(_required(alt)) for alt in av[1]]
+            if all(picks):
+                reqs.append(frozenset().union(*picks))
+        elif op is sre_c.IN and all(o is sre_c.LITERAL for o, _ in av):  # [Ss]: one letter
+            letters = {chr(a).lower() for _, a in av}
+            if len(letters) == 1 and all(c.isascii() and c.isalpha() for c in letters):
+                cur.append(letters.pop())
+    if cur:
+        reqs.append(frozenset(["".join(cur)]))
+    return reqs
+
+
+def _best(reqs: list[frozenset[str]]) -> frozenset[str]:
+    """The most selective requirement: the one whose shortest word is longest, then the fewest."""
+    return max(reqs, key=lambda r: (min(map(len, r)), -len(r)), default=frozenset())
+
+
+@cache
+def _needles(pattern: re.Pattern[str]) -> frozenset[str]:
+    """Words of which every match of the pattern contains one (empty: no such words): a text
+    with none of them cannot match, so the scan of the whole text is skipped (`find`)."""
+    return _best(_required(sre_p.parse(pattern.pattern, pattern.flags)))
+
+
 def find(text: str, accept: Callable[[_Cand], bool] | None = None) -> list[_Cand]:
     """All rule matches, then the longest non-overlapping ones (earlier rules win ties).
 
     `accept` vetoes a candidate before it claims its span, so a rejected reading ("the following
     day" is not a dct-relative unit) leaves room for another rule's reading of the same words.
+    A rule none of whose required words (`_needles`) occur from the text is not run: each scan tries
+    the pattern at every character, and most rules' words appear in few articles.
     """
     cands: list[_Cand] = []
+    folded = text.translate(_CASE_FOLD).lower()
     for prio, rule in enumerate(RULES):
+        needles = _needles(rule.pattern)
+        if needles and not any(w in folded for w in needles):
+            continue
         sub = "x" in rule.pattern.groupindex  # the span is one group of a wider match
         for m in rule.pattern.finditer(text):
             s, e = m.span("x") if sub else m.span()

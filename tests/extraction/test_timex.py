@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date
 from typing import Any
 
@@ -406,3 +407,33 @@ def test_soon_looks_forward_only_outside_past_narration(extractor: Extractor) ->
                                   'She said: "Today we celebrate."'])
 def test_capitalised_today_at_sentence_start_is_a_date(extractor: Extractor, text: str) -> None:
     assert _one(extractor, text, "Today")["value"] == "2025-12-19"
+
+
+@pytest.mark.parametrize(("pattern", "needles"), [
+    (r"\bthe\s+(?:first|second)\s+half(?:\s+of\s+\d{4})?\b", {"first", "second"}),  # most selective set
+    (r"(?:fiscal\s+)?quarter", {"quarter"}),  # an optional word is not required
+    (r"(?:next|last)\s+(?:week|month)", {"next", "last"}),  # one of the alternatives
+    (r"(?:next|\d+)\s+days?", {"day"}),
+    (r"(?<!the )\d{4}", set()),  # lookarounds and digits require no word
+    (r"(?:ago|)\d", set()),
+])
+def test_rule_needles_are_words_every_match_contains(pattern: str, needles: set[str]) -> None:
+    assert timex._needles(re.compile(pattern, re.IGNORECASE)) == needles
+
+
+def test_skipping_rules_without_their_words_finds_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`find` skips a rule whose required words are absent; any casing the patterns accept
+    (IGNORECASE: upper case, 'ſ' for s, dotless 'ı') must still run it."""
+    texts = [
+        "In the LAST QUARTER of 1998 sales fell; the SECOND HALF of 2019 was better. NEXT WEEKEND, "
+        "officials said, a decade-long review ends. The company reported on Tuesday, March 3, 2024, "
+        "that the year-ago period was weaker. Every Monday for three years he went back in the 1990s.",
+        "That ſame day the ſecond half began. Earlier that ſame week, a thırd quarter report came out "
+        "at 10:30 a.m. on 2024-05-01, then twice a day for the next few months until Christmas 2025.",
+        "Nothing temporal here, just words.",
+        "",
+    ]
+    got = [[(c.start, c.end, c.rule.name) for c in timex.find(t)] for t in texts]
+    monkeypatch.setattr(timex, "_needles", lambda pattern: frozenset())
+    assert got == [[(c.start, c.end, c.rule.name) for c in timex.find(t)] for t in texts]
+    assert any(len(g) >= 8 for g in got)
