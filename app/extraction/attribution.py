@@ -249,6 +249,16 @@ def _snap_subtree(table: TokenTable, cont: list[int], cue: list[Token]) -> int:
 
 
 ADJUNCT_DEPS = frozenset({"advcl", "conj", "npadvmod"})
+# prepositions that place the act of saying in time or on an occasion ("during the debate",
+# "at a rally"); others ("criticized X as Y") often belong to what was said
+OCCASION_PREPS = frozenset({"during", "at", "amid", "while", "since"})
+SPEECH_TYPES = frozenset({"speech", "report", "claim", "announce", "deny", "warn", "question"})
+
+
+def _time_or_occasion(table: TokenTable, i: int) -> bool:
+    """A prepositional phrase of time or occasion: "during ...", "at ...", "on Friday"."""
+    return table.lower[i] in OCCASION_PREPS or any(
+        table.dep[c] == "pobj" and table.ent[c] in ("DATE", "TIME") for c in table.children[i])
 
 
 def _cut_cue_adjuncts(table: TokenTable, first: int, last: int, cue: list[Token]) -> int:
@@ -261,12 +271,18 @@ def _cut_cue_adjuncts(table: TokenTable, first: int, last: int, cue: list[Token]
         return last
     cue_ids = {t.i for t in cue}
     seen_arg = False
+    types = cue_types()
     for i in range(first, last + 1):
         h = table.head[i]
         if h != anchor and h not in cue_ids:
-            continue
+            if (seen_arg and table.dep[i] == "conj" and table.tag[i] == table.tag[anchor]
+                    and types.get(table.lemma[i]) in SPEECH_TYPES
+                    and not any(table.dep[c] in ("nsubj", "nsubjpass") for c in table.children[i])):
+                pass  # "said A and warned B": a second cue coordinated with the first
+            else:
+                continue
         dep = table.dep[i]
-        if seen_arg and dep in ADJUNCT_DEPS:
+        if seen_arg and (dep in ADJUNCT_DEPS or (dep == "prep" and _time_or_occasion(table, i))):
             if any(table.quoted[k] for k in range(i, last + 1)):
                 return last  # a quotation in the tail: part of what was said ("... and called it \"X\"")
             j = i - 1

@@ -51,6 +51,9 @@ def quote_mask(text: str) -> list[bool]:
     return mask
 
 
+# relations whose dependent's lemma is a cue-tagger feature of its head (particles, negation,
+# auxiliaries, the object): the rest contribute only their relation
+FUNCTION_DEPS = frozenset({"prep", "prt", "mark", "advmod", "neg", "aux", "auxpass", "acomp", "dobj"})
 MAX_DEPTH = 60  # ancestor walks stop here (real parses are far shallower)
 
 
@@ -107,7 +110,7 @@ class TokenTable:
         if mask is None:
             mask = quote_mask(text)
         self.lower, self.lemma, self.pos, self.dep, self.head, self.idx = lower, lemma, pos, dep, head, idx
-        self.tag = tag
+        self.tag, self.ent = tag, ent
         self.texts, self.sent_start = texts, starts
         children: list[list[int]] = [[] for _ in range(n)]
         for i, h in enumerate(head):
@@ -194,15 +197,30 @@ class TokenTable:
         return (verbs or heads or list(cue))[0]
 
     def cue_features(self, start: int, end: int) -> list[list[str]]:
-        """Features for the cue tagger over tokens [start, end) (a sentence)."""
+        """Features for the cue tagger over tokens [start, end) (a sentence): the token, a window
+        of three either side, and its place in the tree (the head's relation and cue type, the
+        function words hanging from it: "point | out", "accord | to", "do | not")."""
         out = []
-        short, base = self.short, self.base
+        short, base, lemma, dep, head = self.short, self.base, self.lemma, self.dep, self.head
+        cues = cue_types()
         for i in range(start, end):
             f = list(base[i])
             f.append("-1=" + (short[i - 1] if i - 1 >= start else "BOS"))
             f.append("+1=" + (short[i + 1] if i + 1 < end else "EOS"))
             f.append("-2=" + (short[i - 2] if i - 2 >= start else "BOS"))
             f.append("+2=" + (short[i + 2] if i + 2 < end else "EOS"))
+            f.append("-3=" + (short[i - 3] if i - 3 >= start else "BOS"))
+            f.append("+3=" + (short[i + 3] if i + 3 < end else "EOS"))
+            f.append("-1d=" + (lemma[i - 1] + "|" + dep[i - 1] if i - 1 >= start else "BOS"))
+            f.append("+1d=" + (lemma[i + 1] + "|" + dep[i + 1] if i + 1 < end else "EOS"))
+            h = head[i]
+            f.append("hd=" + dep[h])
+            f.append("hh=" + lemma[head[h]])
+            htype = cues.get(lemma[h])
+            if htype:
+                f.append("hcue=" + htype + "|" + dep[i])
+            for c in self.children[i]:
+                f.append("kl=" + dep[c] + "|" + lemma[c] if dep[c] in FUNCTION_DEPS else "kd=" + dep[c])
             out.append(f)
         return out
 

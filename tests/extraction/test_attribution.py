@@ -477,3 +477,24 @@ def test_content_cut_before_its_clause_head_grows_to_the_clause(extractor: Extra
     cont = [t.i for t in doc if t.text in ("that", "Ortiz")][:2]
     last = _snap_subtree(TokenTable(doc), cont, cue)
     assert doc[cont[0]:last + 1].text == "that Ortiz plays so well that the club could win the title"
+
+
+def test_second_cue_and_occasion_of_saying_are_not_content(extractor: Extractor) -> None:
+    """ "X said A and warned B": the coordinated speech verb starts a new act of saying;
+    "during a debate" / "on Tuesday" place the saying, not what was said. "as Y" stays."""
+    from app.extraction.attribution import _cut_cue_adjuncts
+    from app.extraction.attribution_features import TokenTable
+
+    cases = [
+        ("The minister said the plan would fail and warned against further delays.", "said",
+         "the plan would fail"),
+        ("The senator criticized the bill during a debate in Ohio.", "criticized", "the bill"),
+        ("The senator criticized the bill on Tuesday.", "criticized", "the bill"),
+        ("The senator criticized the bill as a gift to landlords.", "criticized",
+         "the bill as a gift to landlords"),
+    ]
+    for text, cue_word, want in cases:
+        doc = extractor.nlp(text)
+        cue = [t for t in doc if t.text == cue_word]
+        last = _cut_cue_adjuncts(TokenTable(doc), cue[0].i + 1, len(doc) - 2, cue)
+        assert doc[cue[0].i + 1:last + 1].text == want, text
