@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from fastapi import Query
 from sqlalchemy.exc import DBAPIError
@@ -33,7 +34,7 @@ from app.extraction.inputs import ArticleInput
 
 from . import repository as repo
 from .models import Article
-from .pool import ExtractionPool
+from .pool import ExtractionPool, ExtractionUnavailable
 from .schemas import (
     ArticleCreate,
     ArticleOut,
@@ -167,6 +168,79 @@ def to_out(a: Article) -> ArticleOut:
     )
 
 
+SYNC_BATCH = 4  # articles of concurrent requests parsed together (nlp.pipe) by one pool process
+
+
+class ExtractionBatcher:
+    """Concurrent synchronous requests' articles extracted together: a pool process takes what
+    is waiting (up to `size` articles) as one `nlp.pipe` batch, which costs less per article than
+    one at a time (~5% on PolNeAR texts). A lone request is sent at once, never held back for
+    company; at most one batch per pool process is in flight, so arrivals gather meanwhile. A
+    batch that fails is retried article by article, so a bad article fails alone."""
+
+    def __init__(self, pool: ExtractionPool, size: int = SYNC_BATCH) -> None:
+        self.pool, self.size = pool, size
+        self._pending: list[tuple[ArticleInput, asyncio.Future[dict[str, Any]]]] = []
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def extract(self, item: ArticleInput) -> dict[str, Any]:
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
+        if len(self._running) < max(1, self.pool.workers):
+            self._running.add(asyncio.get_running_loop().create_task(self._drain()))
+        return await future
+
+    async def _drain(self) -> None:
+        batch: list[tuple[ArticleInput, asyncio.Future[dict[str, Any]]]] = []
+        try:
+            while self._pending:
+                waiting = [(i, f) for i, f in self._pending if not f.done()]  # not given up meanwhile
+                batch, self._pending = waiting[: self.size], waiting[self.size :]
+                if not batch:
+                    break
+                try:
+                    await self._run(batch)
+                except Exception as exc:  # never leave a request waiting for a result
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+        except BaseException:  # cancelled (shutdown): so are the requests waiting here
+            for _, future in [*batch, *self._pending]:
+                future.cancel()
+            raise
+        finally:
+            # at once (not in a done callback): a request arriving next must see the free slot
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.discard(task)
+
+    async def _run(self, batch: list[tuple[ArticleInput, asyncio.Future[dict[str, Any]]]]) -> None:
+        try:
+            docs = await self.pool.extract([item for item, _ in batch])
+        except Exception as exc:
+            if len(batch) == 1 or isinstance(exc, ExtractionUnavailable):
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                return
+            for one in batch:
+                await self._run([one])
+            return
+        for (_, future), doc in zip(batch, docs, strict=True):
+            if not future.done():
+                future.set_result(doc)
+
+
+_batchers: WeakKeyDictionary[ExtractionPool, ExtractionBatcher] = WeakKeyDictionary()
+
+
+def batcher(pool: ExtractionPool) -> ExtractionBatcher:
+    """The batcher of a pool (services are per request; the batcher lives as long as the pool)."""
+    if pool not in _batchers:
+        _batchers[pool] = ExtractionBatcher(pool)
+    return _batchers[pool]
+
+
 class ArticleService:
     def __init__(self, db: Database, pool: ExtractionPool, settings: Settings) -> None:
         self.db, self.pool, self.settings = db, pool, settings
@@ -232,7 +306,8 @@ class ArticleService:
         self, article_id: int, text: str, published_on: date | None, doc_id: str | None
     ) -> None:
         try:
-            [doc] = await self.pool.extract([ArticleInput(text=text, published_at=published_on, id=doc_id)])
+            item = ArticleInput(text=text, published_at=published_on, id=doc_id)
+            doc = await batcher(self.pool).extract(item)
         except Exception as exc:
             log.warning("extraction failed for article %s: %s", article_id, exc)
             reason = f"extraction failed: {type(exc).__name__}: {exc}"

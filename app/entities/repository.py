@@ -149,7 +149,7 @@ async def resolve_many(session: AsyncSession, items: Sequence[tuple[str, str, Se
     lost = [r for r in new if (r.id, r.type, r.claim) not in added]
     if lost:
         await _join_winners(session, lost)
-    for r in stored.values():
+    for _, r in sorted(stored.items()):  # row locks in id order, as any concurrent writer takes them
         if r.read_name is not None and r.name != r.read_name:
             await rename(session, r.id, r.read_name, r.name)
     return [r.id for r in out if r.id is not None]  # every one has its id by now
