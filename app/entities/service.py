@@ -13,7 +13,7 @@ from app.extraction.names import fold
 
 from . import repository as repo
 from .models import Entity
-from .schemas import EntityOut, EntityRef
+from .schemas import EntityOut
 
 
 async def store_document_entities(session: AsyncSession, article_id: int,
@@ -39,11 +39,6 @@ async def store_document_entities(session: AsyncSession, article_id: int,
     mentions = ((e, m) for ent, e in pairs for m in ent.get("mentions") or [])
     await repo.add_mentions(session, article_id, mentions)
     return ids
-
-
-async def refs(session: AsyncSession, ids: set[int]) -> dict[int, EntityRef]:
-    found = await repo.get_many(session, ids)
-    return {i: EntityRef(id=e.id, name=e.name, type=e.type) for i, e in found.items()}
 
 
 async def describe(session: AsyncSession, entities: list[Entity]) -> list[EntityOut]:
