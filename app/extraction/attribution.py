@@ -383,6 +383,11 @@ def _continue_quote(text: str, mask: list[bool], start: int, end: int, cue_end: 
         k += 2
     elif k < len(text) and text[k] in CLOSE_QUOTES + '"':
         k += 1
+    # One span holds both quotations and what lies between; past a long description of the
+    # speaker ('"A," said X, a lawyer who ... "B."') the first quotation alone is the better span.
+    a, b, gap = end - start, k - j, j - end
+    if a * gap > b * (a + b):
+        return start, end
     return start, k
 
 

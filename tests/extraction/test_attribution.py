@@ -498,3 +498,16 @@ def test_second_cue_and_occasion_of_saying_are_not_content(extractor: Extractor)
         cue = [t for t in doc if t.text == cue_word]
         last = _cut_cue_adjuncts(TokenTable(doc), cue[0].i + 1, len(doc) - 2, cue)
         assert doc[cue[0].i + 1:last + 1].text == want, text
+
+
+def test_quote_resumed_after_a_long_speaker_description_is_left_out(extractor: Extractor) -> None:
+    """ '"A," said X. "B."' is one claim over both quotations; when a long description of the
+    speaker separates them, the single span keeps the first quotation only."""
+    long = ('"The ferry will run again," said Ines Varga, a harbour engineer who has spent two decades'
+            ' repairing the old piers along the northern coast of the island. "Soon."')
+    c = find(claims(extractor, long), "ferry")
+    assert c["content"]["text"] == '"The ferry will run again,"'
+    assert speaker(c) == "Ines Varga"
+    short = '"The ferry will run again," said Ines Varga. "We fixed the engine last week."'
+    c = find(claims(extractor, short), "ferry")
+    assert c["content"]["text"] == short
