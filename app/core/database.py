@@ -164,16 +164,18 @@ _WORD = re.compile(r"\w+")
 
 
 def fulltext_ids(dialect: str, table: str, q: str) -> Select[Any] | None:
-    """Ids of rows of `table` (articles or claims) whose text matches the words of `q`.
+    """Ids of rows of `table` (articles) whose text matches the words of `q`.
 
     SQLite searches the FTS5 table `<table>_fts`; PostgreSQL the `search` tsvector column (GIN
     index). User text never becomes query syntax: on SQLite every word is quoted, on PostgreSQL
-    `plainto_tsquery` parses it. Returns None when `q` has no words (nothing can match).
+    `plainto_tsquery` parses it. Returns None when `q` has no words (nothing can match). (Claims
+    are searched by their repository: SQLite's `claims_search` is keyed by the list order,
+    migration 0005.)
     """
     words = _WORD.findall(q)
     if not words:
         return None
-    if table not in ("articles", "claims"):
+    if table != "articles":
         raise ValueError(table)
     if dialect == "sqlite":
         match = " ".join('"' + w + '"' for w in words)
