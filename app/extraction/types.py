@@ -138,6 +138,11 @@ class Event:
                 "mentions": [m.to_dict() for m in self.mentions]}
 
 
+# string hash -> string, shared by all documents of the process (hashes are fixed per string)
+_STRINGS: dict[int, str] = {}
+_STRINGS_MAX = 500_000
+
+
 @dataclass(slots=True)
 class Tokens:
     """Per-token attributes of a parsed document, read once into plain lists.
@@ -159,21 +164,18 @@ class Tokens:
 
         if not len(doc):
             return cls([], [], [], [], [])
-        arr = doc.to_array([ORTH, LOWER, POS, IDX, SENT_START])
-        rows = arr[:, :4].tolist()  # string hashes are uint64; SENT_START is -1/0/1
-        flags = arr[:, 4].astype("int64").tolist()
+        orth, lower, pos, idx, flags = doc.to_array([ORTH, LOWER, POS, IDX, SENT_START]).T.tolist()
         strings = doc.vocab.strings
-        seen: dict[int, str] = {}
-
-        def s(h: int) -> str:
-            v = seen.get(h)
-            if v is None:
-                v = seen[h] = strings[h]
-            return v
-
+        for h in {*orth, *lower, *pos} - _STRINGS.keys():
+            _STRINGS[h] = strings[h]
+        text = list(map(_STRINGS.__getitem__, orth))
+        low = list(map(_STRINGS.__getitem__, lower))
+        tags = list(map(_STRINGS.__getitem__, pos))
+        if len(_STRINGS) > _STRINGS_MAX:  # bounded for a long-running worker; refilled as needed
+            _STRINGS.clear()
+        # SENT_START is 1 at a sentence start (-1 elsewhere, read as a large unsigned number)
         starts = [0] + [i for i, f in enumerate(flags) if i and f == 1]
-        return cls([r[3] for r in rows], [s(r[0]) for r in rows], [s(r[1]) for r in rows],
-                    [s(r[2]) for r in rows], starts)
+        return cls(idx, text, low, tags, starts)
 
     def sent_start(self, i: int) -> int:
         """The first token of the sentence holding token i (`doc[i].sent.start`)."""
