@@ -175,8 +175,10 @@ class ExtractionBatcher:
     """Concurrent synchronous requests' articles extracted together: a pool process takes what
     is waiting (up to `size` articles) as one `nlp.pipe` batch, which costs less per article than
     one at a time (~5% on PolNeAR texts). A lone request is sent at once, never held back for
-    company; at most one batch per pool process is in flight, so arrivals gather meanwhile. A
-    batch that fails is retried article by article, so a bad article fails alone."""
+    company. Two batches per pool process are in flight, one parsing and one queued behind it
+    (with one, a process idled while its finished batch was being stored and the next requests
+    were arriving); arrivals gather meanwhile. A batch that fails is retried article by
+    article, so a bad article fails alone."""
 
     def __init__(self, pool: ExtractionPool, size: int = SYNC_BATCH) -> None:
         self.pool, self.size = pool, size
@@ -186,7 +188,7 @@ class ExtractionBatcher:
     async def extract(self, item: ArticleInput) -> dict[str, Any]:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
-        if len(self._running) < max(1, self.pool.workers):
+        if len(self._running) < 2 * max(1, self.pool.workers):
             self._running.add(asyncio.get_running_loop().create_task(self._drain()))
         return await future
 
