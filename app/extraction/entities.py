@@ -648,7 +648,38 @@ def _roles(doc: Doc, toks: Tokens, table: EntityTable) -> None:
             _add_role(doc, table, ent, left, root.head.i + 1)
 
 
-def _role_mentions(doc: Doc, table: EntityTable) -> None:
+_NP_POS = frozenset(("NOUN", "PROPN", "PRON"))
+_NP_DEPS = frozenset(("oprd", "nsubj", "dobj", "nsubjpass", "pcomp", "pobj", "dative", "appos", "attr",
+                      "ROOT"))
+
+
+def _noun_chunks(doc: Doc, toks: Tokens) -> list[tuple[int, int]]:
+    """The token ranges of `doc.noun_chunks` (spaCy's English base-NP rule, the same result) read
+    from the token lists: spaCy's iterator creates a `Token` for every token of the document."""
+    pos, dep, head = toks.pos, toks.dep, toks.head
+    out: list[tuple[int, int]] = []
+    prev_end = -1  # no nested chunks
+    for i, p in enumerate(pos):
+        if p not in _NP_POS:
+            continue
+        d = dep[i]
+        if d == "conj":  # coordinated to an NP: an NP
+            h = head[i]
+            while dep[h] == "conj" and head[h] < h:
+                h = head[h]
+            if dep[h] not in _NP_DEPS:
+                continue
+        elif d not in _NP_DEPS:
+            continue
+        left = doc[i].left_edge.i
+        if left <= prev_end:
+            continue
+        prev_end = i
+        out.append((left, i + 1))
+    return out
+
+
+def _role_mentions(doc: Doc, toks: Tokens, table: EntityTable) -> None:
     """A definite description equal to one person's role ("the Russian dictator") mentions them."""
     index: dict[str, set[str]] = {}
     for ent in table.entities:
@@ -658,18 +689,19 @@ def _role_mentions(doc: Doc, table: EntityTable) -> None:
     if not index:
         return
     owned = _owned_roles(table)
-    for chunk in doc.noun_chunks:
-        toks = list(chunk)
-        if toks and owned:
-            _possessive_role_mention(doc, table, toks, owned)
-        if not toks or toks[0].lower_ not in ("the", "this", "that"):
+    idx, words, lower = toks.idx, toks.text, toks.lower
+    for a, b in _noun_chunks(doc, toks):
+        if owned:
+            _possessive_role_mention(doc, table, [doc[k] for k in range(a, b)], owned)
+        if lower[a] not in ("the", "this", "that"):
             continue
-        s, e = toks[1].idx if len(toks) > 1 else chunk.end_char, chunk.end_char
+        end_char = idx[b - 1] + len(words[b - 1])
+        s, e = idx[a + 1] if b - a > 1 else end_char, end_char
         ids = index.get(fold(table.text[s:e]))
         other = table.at(s, e)
         if e > s and ids and len(ids) == 1 and (other is None or other.type in ("NORP", "GPE")):
             target = table.get(next(iter(ids)))
-            before, after = chunk.start - 1, chunk.end
+            before, after = a - 1, b
             while before >= 0 and doc[before].is_punct:
                 before -= 1
             if (after < len(doc) and table.at(doc[after].idx, doc[after].idx + 1) is target) or (
@@ -762,5 +794,5 @@ def annotate(ctx: Context) -> None:
         table.add_mention(text[c.start:c.end], c.label, c.start, c.end)
     _propagate(toks, table)
     _roles(doc, toks, table)
-    _role_mentions(doc, table)
+    _role_mentions(doc, toks, table)
     ctx.entities = table

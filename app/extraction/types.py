@@ -156,26 +156,31 @@ class Tokens:
     text: list[str]
     lower: list[str]
     pos: list[str]
+    dep: list[str]
+    head: list[int]  # index of the syntactic head (a root is its own head)
     sent_starts: list[int]  # first token of each sentence, ascending (`Doc.sents`' boundaries)
 
     @classmethod
     def of(cls, doc: Doc) -> Tokens:
-        from spacy.attrs import IDX, LOWER, ORTH, POS, SENT_START
+        from spacy.attrs import DEP, HEAD, IDX, LOWER, ORTH, POS, SENT_START
 
         if not len(doc):
-            return cls([], [], [], [], [])
-        orth, lower, pos, idx, flags = doc.to_array([ORTH, LOWER, POS, IDX, SENT_START]).T.tolist()
+            return cls([], [], [], [], [], [], [])
+        arr = doc.to_array([ORTH, LOWER, POS, DEP, IDX, SENT_START, HEAD])
+        orth, lower, pos, dep, idx, flags = arr[:, :6].T.tolist()
+        head = [i + d for i, d in enumerate(arr[:, 6].astype("int64").tolist())]  # HEAD is relative
         strings = doc.vocab.strings
-        for h in {*orth, *lower, *pos} - _STRINGS.keys():
+        for h in {*orth, *lower, *pos, *dep} - _STRINGS.keys():
             _STRINGS[h] = strings[h]
         text = list(map(_STRINGS.__getitem__, orth))
         low = list(map(_STRINGS.__getitem__, lower))
         tags = list(map(_STRINGS.__getitem__, pos))
+        deps = list(map(_STRINGS.__getitem__, dep))
         if len(_STRINGS) > _STRINGS_MAX:  # bounded for a long-running worker; refilled as needed
             _STRINGS.clear()
         # SENT_START is 1 at a sentence start (-1 elsewhere, read as a large unsigned number)
         starts = [0] + [i for i, f in enumerate(flags) if i and f == 1]
-        return cls(idx, text, low, tags, starts)
+        return cls(idx, text, low, tags, deps, head, starts)
 
     def sent_start(self, i: int) -> int:
         """The first token of the sentence holding token i (`doc[i].sent.start`)."""

@@ -64,6 +64,8 @@ def test_token_lists_match_spacy(nlp: Language, samples_dir: Path) -> None:
         assert toks.text == [t.text for t in doc]
         assert toks.lower == [t.lower_ for t in doc]
         assert toks.pos == [t.pos_ for t in doc]
+        assert toks.dep == [t.dep_ for t in doc]
+        assert toks.head == [t.head.i for t in doc]
         if len(doc):
             assert toks.sent_starts == [s.start for s in doc.sents]
             assert len(toks.sent_starts) > 1 or len(list(doc.sents)) == 1
@@ -97,3 +99,16 @@ def _loaded_modules() -> list[str]:
     import sys
 
     return list(sys.modules)
+
+
+def test_noun_chunks_match_spacy(nlp: Language, samples_dir: Path) -> None:
+    from app.extraction.entities import _noun_chunks
+
+    texts = [*TEXTS, next(samples_dir.glob("*.txt")).read_text(encoding="utf-8"),
+             "Ministers, diplomats and their aides, and the press and its photographers waited."]
+    found = 0
+    for doc in nlp.pipe(texts):
+        chunks = _noun_chunks(doc, Tokens.of(doc))
+        assert chunks == [(c.start, c.end) for c in doc.noun_chunks]
+        found += len(chunks)
+    assert found > 20
