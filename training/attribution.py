@@ -11,6 +11,7 @@ Only PolNeAR train is read; dev is for `make eval-attribution`.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import sys
 import time
 from collections.abc import Iterator
@@ -114,11 +115,22 @@ def train(shared: Path, out: Path) -> None:
         trainers[kind].append(feats, labels)
         n[kind] += 1
     out.mkdir(parents=True, exist_ok=True)
-    for kind, trainer in trainers.items():
-        t = time.time()
-        trainer.train(str(out / f"{kind}.crfsuite"))
+    # the two CRFs train at once in forked children (each inherits its loaded trainer): the
+    # same models as one after the other, in half the time on two cores
+    fork = multiprocessing.get_context("fork")
+    t = time.time()
+    procs = [fork.Process(target=trainer.train, args=(str(out / f"{kind}.crfsuite"),))
+             for kind, trainer in trainers.items()]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    for kind, p in zip(trainers, procs, strict=True):
+        if p.exitcode != 0:
+            raise RuntimeError(f"training the {kind} tagger failed (exit code {p.exitcode})")
         size = (out / f"{kind}.crfsuite").stat().st_size / 1e6
-        print(f"{kind}: {n[kind]} sequences, {time.time() - t:.0f}s, {size:.1f} MB", flush=True)
+        print(f"{kind}: {n[kind]} sequences, {size:.1f} MB", flush=True)
+    print(f"trained in {time.time() - t:.0f}s", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

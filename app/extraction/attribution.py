@@ -111,7 +111,7 @@ def _extend_quote(text: str, mask: list[bool], start: int, end: int) -> tuple[in
 
 ROLE_WINDOW = 80  # tokens either side of a cue the role tagger reads (whole sentences in news)
 LONG_SENTENCE = 250  # beyond this (run-on or garbage text) the subtree-walking rules stand aside
-CUE_THRESHOLD = 0.45  # a token is a cue when P(O) under the cue CRF falls below 1 - this (dev-tuned)
+CUE_THRESHOLD = 0.55  # a token is a cue when P(O) under the cue CRF falls below 1 - this (chosen on dev)
 
 
 def _cue_runs(tagger: pycrfsuite.Tagger, n: int, offset: int) -> list[tuple[list[int], float]]:
@@ -231,6 +231,7 @@ def _snap_subtree(table: TokenTable, cont: list[int], cue: list[Token]) -> int:
     ids = set(cont)
     anchor = cue_anchor(cue).i
     last = cont[-1]
+    heads: set[int] = set()
     for i in cont:
         h = table.head[i]
         if h in ids:
@@ -241,10 +242,12 @@ def _snap_subtree(table: TokenTable, cont: list[int], cue: list[Token]) -> int:
         if sub[-1] > last and sub[-1] < e:
             last = sub[-1]
         if SNAP_HEAD and h > cont[-1] and h != i:
-            # "that Trump | tells so many lies": the tagger stopped before the clause's own head
-            sub = table.subtree(h)
-            if anchor not in sub and sub[0] >= cont[0] - 1 and last < sub[-1] < e:
-                last = sub[-1]
+            heads.add(h)
+    for h in sorted(heads):
+        # "that Trump | tells so many lies": the tagger stopped before the clause's own head
+        sub = table.subtree(h)
+        if anchor not in sub and sub[0] >= cont[0] - 1 and last < sub[-1] < e:
+            last = sub[-1]
     return last
 
 
