@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IDX, LEMMA, LOWER, POS, SENT_START, SPACY, TAG
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
@@ -85,23 +86,18 @@ class TokenTable:
         n = len(doc)
         # one array read instead of ~10 Token attribute lookups per token
         arr = doc.to_array([LOWER, LEMMA, POS, TAG, DEP, ENT_TYPE, HEAD, IDX, SENT_START])
-        cols = arr.tolist() if n else []
         signed = arr[:, 6:9].astype("int64").tolist() if n else []  # HEAD and SENT_START may be < 0
         strings = doc.vocab.strings
-        seen: dict[int, str] = {0: ""}
-
-        def s(h: int) -> str:
-            v = seen.get(h)
-            if v is None:
-                v = seen[h] = strings[h]
-            return v
-
-        lower = [s(r[0]) for r in cols]
-        lemma = [s(r[1]).lower() for r in cols]
-        pos = [s(r[2]) for r in cols]
-        tag = [s(r[3]) for r in cols]
-        dep = [s(r[4]) for r in cols]
-        ent = [s(r[5]) for r in cols]
+        # each distinct string hash is looked up once (a document repeats most of its words)
+        uniq, inv = np.unique(arr[:, :6], return_inverse=True) if n else (arr[:0, 0], arr[:0, :6])
+        names = [strings[h] if h else "" for h in uniq.tolist()]
+        ids: list[list[int]] = inv.reshape(n, 6).T.tolist() if n else [[]] * 6  # type: ignore[assignment]
+        lower = [names[k] for k in ids[0]]
+        lemma = [names[k].lower() for k in ids[1]]
+        pos = [names[k] for k in ids[2]]
+        tag = [names[k] for k in ids[3]]
+        dep = [names[k] for k in ids[4]]
+        ent = [names[k] for k in ids[5]]
         head = [i + r[0] for i, r in enumerate(signed)]
         idx = [r[1] for r in signed]
         starts = [r[2] == 1 for r in signed]
