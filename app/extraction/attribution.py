@@ -339,6 +339,30 @@ def _cut_tail(table: TokenTable, first: int, last: int, cue: list[Token]) -> int
 MAX_TAIL_HOPS = 8
 
 
+def _mend_split(table: TokenTable, last: int) -> int:
+    """Content that stops at the end of a parser "sentence" that has no closing punctuation
+    ("she felt the 13th | Amendment was worth ...") runs on to the end of the next sentence of
+    the same paragraph: the parser split a sentence, the content did not end there."""
+    if not SPLIT_MEND:
+        return last
+    s, e = table.sent_bounds(last)
+    n = len(table.texts)
+    if last != e - 1 or e >= n or table.pos[last] in ("PUNCT", "SPACE") or "\n" in table.texts[e]:
+        return last
+    if table.texts[last][-1:] in ".!?" or not table.texts[e][:1].isalnum():
+        return last
+    _, e2 = table.sent_bounds(e)
+    if e2 - s > LONG_SENTENCE:
+        return last
+    j = e2 - 1
+    while j > e and table.pos[j] in ("PUNCT", "SPACE") and not table.quoted[j]:
+        j -= 1
+    return j
+
+
+SPLIT_MEND = True
+
+
 def _one_paragraph(text: str, start: int, end: int, cue_start: int) -> tuple[int, int]:
     """Content does not cross a line break: keep the paragraph nearest the cue."""
     if "\n" not in text[start:end]:
@@ -425,6 +449,7 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
                 p_con = sum(role_tagger.marginal(roles[i - ws], i - ws) for i in cont) / len(cont)
                 last = _cut_cue_adjuncts(table, cont[0], _snap_subtree(table, cont, cue), cue)
                 last = _cut_tail(table, cont[0], last, cue)
+                last = _mend_split(table, last)
                 start, end = _trim(text, doc[cont[0]].idx, doc[last].idx + len(doc[last].text))
                 start, end = _cut_at_cue(text, mask, start, end, cue, source)
                 anchor_tok = cue_anchor(cue)

@@ -511,3 +511,21 @@ def test_quote_resumed_after_a_long_speaker_description_is_left_out(extractor: E
     short = '"The ferry will run again," said Ines Varga. "We fixed the engine last week."'
     c = find(claims(extractor, short), "ferry")
     assert c["content"]["text"] == short
+
+
+def test_content_runs_over_a_sentence_split_without_punctuation(extractor: Extractor) -> None:
+    """A parser "sentence" that ends without punctuation inside a paragraph was split by
+    mistake: content ending there runs on to the end of the next sentence."""
+    from spacy.tokens import Doc
+
+    from app.extraction.attribution import _mend_split
+    from app.extraction.attribution_features import TokenTable
+
+    words = ["He", "felt", "the", "13th", "Amendment", "was", "worth", "a", "look", ".", "Then", "he", "left", "."]
+    pos = ["PRON", "VERB", "DET", "ADJ", "PROPN", "AUX", "ADJ", "DET", "NOUN", "PUNCT", "ADV", "PRON", "VERB",
+           "PUNCT"]
+    starts = [True] + [False] * 3 + [True] + [False] * 5 + [True] + [False] * 3
+    doc = Doc(extractor.nlp.vocab, words=words, pos=pos, sent_starts=starts)
+    table = TokenTable(doc)
+    assert doc[1:_mend_split(table, 3) + 1].text == "felt the 13th Amendment was worth a look"
+    assert _mend_split(table, 8) == 8  # a sentence closed by its full stop stays closed
