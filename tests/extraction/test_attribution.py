@@ -521,7 +521,8 @@ def test_content_runs_over_a_sentence_split_without_punctuation(extractor: Extra
     from app.extraction.attribution import _mend_split
     from app.extraction.attribution_features import TokenTable
 
-    words = ["He", "felt", "the", "13th", "Amendment", "was", "worth", "a", "look", ".", "Then", "he", "left", "."]
+    words = ["He", "felt", "the", "13th", "Amendment", "was", "worth", "a", "look", ".",
+             "Then", "he", "left", "."]
     pos = ["PRON", "VERB", "DET", "ADJ", "PROPN", "AUX", "ADJ", "DET", "NOUN", "PUNCT", "ADV", "PRON", "VERB",
            "PUNCT"]
     starts = [True] + [False] * 3 + [True] + [False] * 5 + [True] + [False] * 3
