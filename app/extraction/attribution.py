@@ -363,6 +363,23 @@ def _mend_split(table: TokenTable, last: int) -> int:
 SPLIT_MEND = True
 
 
+COLON_REACH = 600  # characters a colon-introduced statement may run on for
+
+
+def _after_colon(text: str, mask: list[bool], start: int, end: int, cue_end: int) -> tuple[int, int]:
+    """ "X added: A. B. C.": reported speech introduced by a colon runs to the end of its
+    paragraph (within reach), not to the end of its first sentence. Quotations are left to the
+    quotation rules."""
+    if not (cue_end <= start and text[:start].rstrip().endswith(":")
+            and text[cue_end:start].strip() in ("", ":")) or mask[start]:
+        return start, end
+    nl = text.find("\n", end)
+    stop = min(nl if nl >= 0 else len(text), start + COLON_REACH)
+    if stop <= end or any(mask[i] for i in range(end, stop)):
+        return start, end
+    return start, _trim(text, start, stop)[1]
+
+
 def _one_paragraph(text: str, start: int, end: int, cue_start: int) -> tuple[int, int]:
     """Content does not cross a line break: keep the paragraph nearest the cue."""
     if "\n" not in text[start:end]:
@@ -457,6 +474,7 @@ def _statistical(ctx: Context, table: TokenTable, taggers: tuple[pycrfsuite.Tagg
                 if subj is not None and not mask[anchor_tok.idx] and _parenthetical(table, subj, anchor_tok):
                     start, end = _trim(text, sent.start_char, sent.end_char)  # "A, X said, B."
                 start, end = _one_paragraph(text, start, end, cue[0].idx)
+                start, end = _after_colon(text, mask, start, end, _char_span(cue)[1])
                 start, end = _extend_quote(text, mask, start, end)
                 start, end = _continue_quote(text, mask, start, end, _char_span(cue)[1],
                                              sent.end_char if not sent[-1].is_space else sent[-1].idx)

@@ -530,3 +530,19 @@ def test_content_runs_over_a_sentence_split_without_punctuation(extractor: Extra
     table = TokenTable(doc)
     assert doc[1:_mend_split(table, 3) + 1].text == "felt the 13th Amendment was worth a look"
     assert _mend_split(table, 8) == 8  # a sentence closed by its full stop stays closed
+
+
+def test_statement_after_a_colon_runs_to_the_end_of_its_paragraph() -> None:
+    """ "X added: A. B.": the statement introduced by the colon is the rest of the paragraph;
+    a quotation after the colon is left to the quotation rules."""
+    from app.extraction.attribution import _after_colon
+    from app.extraction.attribution_features import quote_mask
+
+    text = "The minister added: Taxes will fall. Wages will rise.\nThe opposition disagreed."
+    cue_end = text.index(":")
+    start, end = text.index("Taxes"), text.index(" Wages")
+    s, e = _after_colon(text, quote_mask(text), start, end, cue_end)
+    assert text[s:e] == "Taxes will fall. Wages will rise."
+    quoted = 'The minister added: "Taxes will fall." Wages will rise.'
+    start, end = quoted.index('"'), quoted.index(" Wages")
+    assert _after_colon(quoted, quote_mask(quoted), start, end, quoted.index(":")) == (start, end)
