@@ -255,13 +255,14 @@ ADJUNCT_DEPS = frozenset({"advcl", "conj", "npadvmod"})
 # prepositions that place the act of saying in time or on an occasion ("during the debate",
 # "at a rally"); others ("criticized X as Y") often belong to what was said
 OCCASION_PREPS = frozenset({"during", "at", "amid", "while", "since"})
+DATE_PREPS = frozenset({"on", "in"})  # "on Friday", "in July"; not "from 1995" (what was published)
 SPEECH_TYPES = frozenset({"speech", "report", "claim", "announce", "deny", "warn", "question"})
 
 
 def _time_or_occasion(table: TokenTable, i: int) -> bool:
     """A prepositional phrase of time or occasion: "during ...", "at ...", "on Friday"."""
-    return table.lower[i] in OCCASION_PREPS or any(
-        table.dep[c] == "pobj" and table.ent[c] in ("DATE", "TIME") for c in table.children[i])
+    return table.lower[i] in OCCASION_PREPS or (table.lower[i] in DATE_PREPS and any(
+        table.dep[c] == "pobj" and table.ent[c] in ("DATE", "TIME") for c in table.children[i]))
 
 
 def _cut_cue_adjuncts(table: TokenTable, first: int, last: int, cue: list[Token]) -> int:
