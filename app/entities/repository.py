@@ -235,14 +235,6 @@ async def get(session: AsyncSession, entity_id: int) -> Entity | None:
     return await session.get(Entity, entity_id)
 
 
-async def get_many(session: AsyncSession, ids: Iterable[int]) -> dict[int, Entity]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    rows = await session.execute(select(Entity).where(Entity.id.in_(wanted)))
-    return {e.id: e for e in rows.scalars()}
-
-
 async def list_entities(session: AsyncSession, *, q: str | None, type_: str | None,
                         page: PageParams) -> tuple[list[Entity], str | None]:
     stmt = select(Entity)
@@ -330,19 +322,6 @@ async def delete_orphans(session: AsyncSession, ids: Iterable[int]) -> None:
         ~exists().where(EventParticipant.entity_id == Entity.id),
         ~exists().where(Event.place_id == Entity.id),
     ))
-
-
-async def touched_by_article(session: AsyncSession, article_id: int) -> set[int]:
-    """Every entity an article's rows refer to (candidates for removal when it is deleted)."""
-    ids: set[int] = set()
-    for stmt in (
-        select(Mention.entity_id).where(Mention.article_id == article_id),
-        select(Claim.speaker_id).where(Claim.article_id == article_id),
-        select(Claim.via_id).where(Claim.article_id == article_id),
-        select(EventParticipant.entity_id).where(EventParticipant.article_id == article_id),
-    ):
-        ids.update(i for (i,) in await session.execute(stmt) if i is not None)
-    return ids
 
 
 async def delete_mentions(session: AsyncSession, article_id: int) -> set[int]:

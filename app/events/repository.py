@@ -215,18 +215,6 @@ async def sources_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, lis
     return out
 
 
-async def of_article(session: AsyncSession, article_id: int) -> tuple[set[int], set[int]]:
-    """The events an article reports, and their places."""
-    rows = (
-        await session.execute(
-            select(Event.id, Event.place_id)
-            .join(EventSource, EventSource.event_id == Event.id)
-            .where(EventSource.article_id == article_id)
-        )
-    ).all()
-    return {r.id for r in rows}, {r.place_id for r in rows if r.place_id is not None}
-
-
 async def delete_orphans(session: AsyncSession, ids: Iterable[int]) -> set[int]:
     """Remove events no article reports any more; the places of those removed (which may now
     be orphans too)."""
