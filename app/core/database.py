@@ -134,12 +134,18 @@ class Database:
         await self.engine.dispose()
 
 
+# deadlock, serialization failure, and a foreign key to a row deleted after it was read: in
+# these writes a reference is only ever to a row just looked up, so a dangling one means a
+# concurrent transaction pruned that row (an orphaned entity or event) and committed first
+_RETRY_SQLSTATES = ("40P01", "40001", "23503")
+
+
 def is_transient(exc: BaseException) -> bool:
-    """A deadlock or serialization failure (PostgreSQL) or a lock timeout (SQLite): the whole
-    transaction may simply be run again."""
+    """A deadlock, a serialization failure or a row pruned under our feet (PostgreSQL), or a
+    lock timeout (SQLite): the whole transaction may simply be run again, reading afresh."""
     orig = getattr(exc, "orig", None)
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    return code in ("40P01", "40001") or "database is locked" in str(orig or "")
+    return code in _RETRY_SQLSTATES or "database is locked" in str(orig or "")
 
 
 def core_table(model: type[Base]) -> Table:

@@ -32,7 +32,7 @@ from app.articles import repository as articles_repo
 from app.articles.pool import ExtractionUnavailable
 from app.articles.service import store_result
 from app.core import metrics
-from app.core.database import Database
+from app.core.database import Database, is_transient
 from app.extraction import EXTRACTOR_VERSION
 from app.extraction.inputs import ArticleInput
 
@@ -200,9 +200,11 @@ def claim_size(batch_size: int, depth: int, busy: int) -> int:
 
 
 def _transient(exc: DBAPIError) -> bool:
-    """Worth retrying: a lost connection, a lock timeout, a deadlock or serialization failure."""
+    """Worth retrying: a lost connection, a lock timeout, or what `is_transient` says running the
+    transaction again cures (a deadlock, a serialization failure, a row pruned concurrently)."""
     code = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
-    return exc.connection_invalidated or isinstance(exc, OperationalError) or code.startswith("40")
+    return (exc.connection_invalidated or isinstance(exc, OperationalError) or code.startswith("40")
+            or is_transient(exc))
 
 
 async def _first(*aws: Awaitable[Any]) -> None:

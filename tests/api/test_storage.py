@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from app.articles import repository as articles_repo
 from app.articles.schemas import ArticleCreate
-from app.articles.service import article_fields, store_result
+from app.articles.service import ArticleService, article_fields, clear_derived, store_result
 
 from .docs import Doc, uniq
 
@@ -146,3 +146,50 @@ async def _wait_until_blocked(db: Any) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the second transaction never waited for the first one's names")
+
+
+async def test_an_entity_pruned_while_another_article_is_stored_is_made_again(
+    client: httpx.AsyncClient, app: FastAPI, store: Store
+) -> None:
+    """Article X is the only one naming a person; while X's rows are cleared (the person pruned as
+    an orphan, not yet committed) another article naming the person is stored. On PostgreSQL
+    that store has read the person and waits on its row; when the prune commits, its reference
+    is dangling (a foreign-key violation). The write is run again, not lost: it then finds no
+    such person and makes a new one. On SQLite writers are serial and the second waits its turn."""
+    db = app.state.db
+    svc = ArticleService(db, app.state.pool, app.state.settings)
+    person = f"Petra {uniq()}"
+
+    def doc() -> dict[str, Any]:
+        d = Doc(f"{person} spoke ({uniq()}).")
+        d.entity(person, roles=("mayor",))
+        return d.build()
+
+    x = await store(doc())
+    d2 = doc()
+    async with db.session(write=True) as s:
+        y = await articles_repo.insert_new(s, article_fields(ArticleCreate(text=d2.pop("_text"))))
+    assert y is not None
+    pruned = asyncio.Event()
+
+    async def prune() -> None:
+        async with db.session(write=True) as s:
+            await clear_derived(s, x)
+            pruned.set()
+            if db.dialect == "postgresql":
+                await _wait_until_blocked(db)
+            else:
+                await asyncio.sleep(0.2)
+
+    async def store_other() -> None:
+        await pruned.wait()
+        await svc.save_result(y, d2)
+
+    await asyncio.wait_for(asyncio.gather(prune(), store_other()), 60)
+    s2 = await stored(client, y)
+    assert s2["extraction"]["state"] == "done"
+    new = s2["entities"][0]["stored_id"]
+    ent = (await client.get(f"/v1/entities/{new}")).json()
+    assert ent["name"] == person and ent["article_count"] == 1 and ent["roles"] == ["mayor"]
+    listed = (await client.get("/v1/entities", params={"q": person})).json()["items"]
+    assert [e["id"] for e in listed] == [new]
