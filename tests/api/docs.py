@@ -135,3 +135,15 @@ class Doc:
             "timexes": self.timexes,
             "events": self.events,
         }
+
+
+async def every_item(client: Any, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a list endpoint, following `next` cursors page by page."""
+    got: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = (await client.get(path, params={**params, **({"cursor": cursor} if cursor else {})})).json()
+        got += page["items"]
+        cursor = page["next"]
+        if not cursor:
+            return got

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .docs import Doc, uniq
+from .docs import Doc, every_item, uniq
 
 Store = Callable[..., Awaitable[int]]
 
@@ -111,17 +111,7 @@ async def test_kind_date_text_and_article_filters(client: httpx.AsyncClient, wor
 
 async def test_claims_newest_first_across_pages(client: httpx.AsyncClient, world: dict[str, Any]) -> None:
     expected = [*world["claims2"], world["claims1"][1], world["claims1"][0]]  # 06-20, 06-10, 06-09
-    got: list[int] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"entity": world["vera_id"], "limit": 1}
-        if cursor:
-            params["cursor"] = cursor
-        page = (await client.get("/v1/claims", params=params)).json()
-        got += [c["id"] for c in page["items"]]
-        cursor = page["next"]
-        if not cursor:
-            break
+    got = [c["id"] for c in await every_item(client, "/v1/claims", entity=world["vera_id"], limit=1)]
     assert got == expected
 
 
@@ -161,16 +151,7 @@ async def test_text_search_pages_newest_first_and_forgets_deleted_claims(
     undated.claim(f"the {word} tariffs stay", speaker=undated.entity(una))
     a3 = await store(undated.build())
     [c4] = [c["stored_id"] for c in (await client.get(f"/v1/articles/{a3}")).json()["claims"]]
-    got, cursor = [], None
-    while True:
-        params: dict[str, Any] = {"q": f"{word} tariffs", "limit": 1}
-        if cursor:
-            params["cursor"] = cursor
-        page = (await client.get("/v1/claims", params=params)).json()
-        got += [c["id"] for c in page["items"]]
-        cursor = page["next"]
-        if not cursor:
-            break
+    got = [c["id"] for c in await every_item(client, "/v1/claims", q=f"{word} tariffs", limit=1)]
     assert got == [*world["claims2"], world["claims1"][1], c4]  # 06-20, 06-10, undated
     assert (await client.delete(f"/v1/articles/{world['a2']}")).status_code == 204
     assert await ids(client, q=f"{word} tariffs") == [world["claims1"][1], c4]

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from app.articles.service import ArticleService
 
-from .docs import Doc, uniq
+from .docs import Doc, every_item, uniq
 
 Store = Callable[..., Awaitable[int]]
 
@@ -101,16 +101,7 @@ async def test_entity_list_paginates(client: httpx.AsyncClient, store: Store) ->
     for i in range(5):
         d.entity(f"{word} Group{i}", "ORG")
     await store(d.build())
-    got, cursor = [], None
-    while True:
-        params: dict[str, Any] = {"q": word, "limit": 2}
-        if cursor:
-            params["cursor"] = cursor
-        page = (await client.get("/v1/entities", params=params)).json()
-        got += [e["name"] for e in page["items"]]
-        cursor = page["next"]
-        if not cursor:
-            break
+    got = [e["name"] for e in await every_item(client, "/v1/entities", q=word, limit=2)]
     assert got == [f"{word} Group{i}" for i in range(5)]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .docs import Doc, uniq
+from .docs import Doc, every_item, uniq
 
 Store = Callable[..., Awaitable[int]]
 
@@ -85,17 +85,8 @@ async def test_filters(client: httpx.AsyncClient, timeline: dict[str, Any]) -> N
 
 
 async def test_pagination_follows_the_timeline(client: httpx.AsyncClient, timeline: dict[str, Any]) -> None:
-    got, cursor = [], None
-    while True:
-        params: dict[str, Any] = {"article_id": timeline["aid"], "limit": 1}
-        if cursor:
-            params["cursor"] = cursor
-        page = (await client.get("/v1/events", params=params)).json()
-        got += [e["date"]["value"] for e in page["items"]]
-        cursor = page["next"]
-        if not cursor:
-            break
-    assert got == ["2025-12", "2025-12-20", "2025-12-22", None]
+    items = await every_item(client, "/v1/events", article_id=timeline["aid"], limit=1)
+    assert [e["date"]["value"] for e in items] == ["2025-12", "2025-12-20", "2025-12-22", None]
 
 
 async def test_one_participants_timeline_pages_with_cursors(
@@ -106,17 +97,8 @@ async def test_one_participants_timeline_pages_with_cursors(
     envoy_id = timeline["entities"][timeline["envoy"]]
     for window, expected in (({}, ["2025-12", "2025-12-20", None]),
                              ({"from": "2025-12-01", "to": "2025-12-31"}, ["2025-12", "2025-12-20"])):
-        got, cursor = [], None
-        while True:
-            params: dict[str, Any] = {"entity": envoy_id, "limit": 1, **window}
-            if cursor:
-                params["cursor"] = cursor
-            page = (await client.get("/v1/events", params=params)).json()
-            got += [e["date"]["value"] for e in page["items"]]
-            cursor = page["next"]
-            if not cursor:
-                break
-        assert got == expected
+        items = await every_item(client, "/v1/events", entity=envoy_id, limit=1, **window)
+        assert [e["date"]["value"] for e in items] == expected
 
 
 async def test_same_event_from_two_articles_is_one_event(client: httpx.AsyncClient, store: Store) -> None:
