@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, distinct, exists, func, insert, literal, or_, select, update
+from sqlalchemy import and_, delete, distinct, exists, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles.models import Article
@@ -93,6 +93,18 @@ async def has_work(session: AsyncSession) -> bool:
 async def has_open_work(session: AsyncSession) -> bool:
     """Any item not finished yet, including those leased to other workers (which may die)."""
     return (await session.execute(select(JobItem.id).where(_OPEN).limit(1))).first() is not None
+
+
+async def purge_finished(session: AsyncSession, created_before: datetime, limit: int) -> int:
+    """Delete up to `limit` jobs created before `created_before` none of whose items is still open,
+    with their items (the articles stay); the number of jobs deleted."""
+    still_open = exists().where(JobItem.job_id == Job.id, _OPEN)
+    ids = [i for (i,) in await session.execute(
+        select(Job.id).where(Job.created_at < created_before, ~still_open).order_by(Job.id).limit(limit))]
+    if ids:
+        await session.execute(delete(JobItem).where(JobItem.job_id.in_(ids)))
+        await session.execute(delete(Job).where(Job.id.in_(ids)))
+    return len(ids)
 
 
 async def queue_depth(session: AsyncSession) -> int:

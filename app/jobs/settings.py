@@ -21,5 +21,8 @@ class JobSettings(BaseSettings):
     job_poll_s: float = Field(default=1.0, gt=0, description="Idle worker's polling interval.")
     job_max_attempts: int = Field(default=3, ge=1,
                                   description="Claims of one article before it is marked failed.")
+    job_retention_days: float = Field(default=30.0, ge=0,
+                                      description="Finished jobs older than this are deleted by the "
+                                                  "queue workers (0: kept forever).")
     max_batch_articles: int = Field(default=1000, ge=1, description="Articles per POST /v1/articles/batch.")
     max_batch_bytes: int = Field(default=50_000_000, ge=1, description="Largest batch request body.")

@@ -21,9 +21,11 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -32,7 +34,7 @@ from app.articles import repository as articles_repo
 from app.articles.pool import ExtractionUnavailable
 from app.articles.service import store_result
 from app.core import metrics
-from app.core.database import Database, is_transient
+from app.core.database import Database, is_transient, utcnow
 from app.extraction import EXTRACTOR_VERSION
 from app.extraction.inputs import ArticleInput
 
@@ -43,6 +45,10 @@ from .settings import JobSettings
 log = logging.getLogger("newsclaims.jobs")
 
 Extract = Callable[[list[ArticleInput]], Awaitable[list[dict[str, Any]]]]
+
+
+PURGE_EVERY_S = 3600.0  # retention purges per worker: the first when idle, then at most hourly
+PURGE_BATCH = 500  # jobs deleted per transaction
 
 
 class LeaseLost(Exception):
@@ -59,6 +65,7 @@ class QueueWorker:
         self.owner = owner or worker_id()
         self.processed = 0
         self._wake = asyncio.Event()
+        self._purged_at = float("-inf")  # monotonic time of the last retention purge
 
     def wake(self) -> None:
         """New work was queued in this process: skip the rest of the idle wait."""
@@ -74,11 +81,36 @@ class QueueWorker:
                 n = 0
             if n:
                 continue
+            await self.purge_old_jobs()
             if exit_when_idle and not await self._open_work():
                 return
             self._wake.clear()
             with suppress(TimeoutError):
                 await asyncio.wait_for(_first(stop.wait(), self._wake.wait()), self.cfg.job_poll_s)
+
+    async def purge_old_jobs(self, *, force: bool = False) -> int:
+        """Delete finished jobs past `job_retention_days`, when idle and at most every
+        PURGE_EVERY_S per worker, in bounded batches so no transaction holds many locks; the
+        number deleted. Failures are logged and left for the next time."""
+        days = self.cfg.job_retention_days
+        now = time.monotonic()
+        if days <= 0 or (not force and now - self._purged_at < PURGE_EVERY_S):
+            return 0
+        self._purged_at = now
+        before = utcnow() - timedelta(days=days)
+        total = 0
+        try:
+            while True:
+                async with self.db.session(write=True) as s:
+                    n = await repo.purge_finished(s, before, PURGE_BATCH)
+                total += n
+                if n < PURGE_BATCH:
+                    break
+        except Exception:
+            log.warning("queue worker %s: purging old jobs failed", self.owner, exc_info=True)
+        if total:
+            log.info("queue worker %s: deleted %d finished jobs older than %g days", self.owner, total, days)
+        return total
 
     async def _open_work(self) -> bool:
         """Idle means nothing open at all: items leased to another worker still count, since that
