@@ -9,14 +9,16 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-from backends import database
+from backends import BACKENDS, database
 from fastapi import FastAPI
 
+from app.core.database import Database
 from app.core.settings import Settings
 from app.jobs.settings import JobSettings
 from app.main import create_app
@@ -29,6 +31,17 @@ NAMES = ("Berg", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Haddad", "Novak", "
 def jobs_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with database(request.param, tmp_path_factory.mktemp("jobs"), "newsclaims_jobs") as url:
         yield url
+
+
+@pytest_asyncio.fixture(params=BACKENDS)
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database of this test's own, so no other worker touches its queue."""
+    with database(request.param, tmp_path, "newsclaims_own") as url:
+        d = Database(url, pool_size=2)
+        try:
+            yield d
+        finally:
+            await d.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -4,13 +4,6 @@ test on a database of its own so no other worker touches its queue)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-import pytest_asyncio
-from backends import BACKENDS, database
-
 from app.articles import repository as articles_repo
 from app.articles.schemas import ArticleCreate
 from app.articles.service import article_fields
@@ -20,16 +13,6 @@ from app.jobs.models import QUEUED
 from app.jobs.worker import claim_size
 
 from .conftest import make_article
-
-
-@pytest_asyncio.fixture(params=BACKENDS)
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    with database(request.param, tmp_path, "newsclaims_claims") as url:
-        d = Database(url, pool_size=2)
-        try:
-            yield d
-        finally:
-            await d.dispose()
 
 
 async def queue(db: Database, n: int) -> None:

@@ -5,14 +5,10 @@ both backends, each test on a database of its own)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
-from backends import BACKENDS, database
 from sqlalchemy import func, select, update
 
 from app.articles import repository as articles_repo
@@ -26,16 +22,6 @@ from app.jobs.settings import JobSettings
 from app.jobs.worker import QueueWorker
 
 from .conftest import make_article
-
-
-@pytest_asyncio.fixture(params=BACKENDS)
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    with database(request.param, tmp_path, "newsclaims_retention") as url:
-        d = Database(url, pool_size=2)
-        try:
-            yield d
-        finally:
-            await d.dispose()
 
 
 async def job(db: Database, states: list[str], age_days: float) -> int:
