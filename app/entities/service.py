@@ -30,11 +30,11 @@ async def store_document_entities(session: AsyncSession, article_id: int,
         if name and type_ and fold(name):
             todo.append((ent, name, type_, [str(a) for a in ent.get("aliases") or [] if a]))
     stored = await repo.resolve_many(session, [(name, type_, aliases) for _, name, type_, aliases in todo])
+    pairs = list(zip((t[0] for t in todo), stored, strict=True))
     ids: dict[str, int] = {}
-    for (ent, *_), entity_id in zip(todo, stored, strict=True):
+    for ent, entity_id in pairs:
         ent["stored_id"] = entity_id
         ids[str(ent.get("id"))] = entity_id
-    pairs = list(zip((t[0] for t in todo), stored, strict=True))
     await repo.add_roles(session, ((e, str(r)) for ent, e in pairs for r in ent.get("roles") or []))
     mentions = ((e, m) for ent, e in pairs for m in ent.get("mentions") or [])
     await repo.add_mentions(session, article_id, mentions)
