@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy import table as table_clause
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.database import core_table, insert_ignore
+from app.core.database import core_table, fts5_match, insert_ignore, pg_tsquery, search_words
 from app.core.pagination import PageParams, SortKey, decode_cursor, page_of, paginate_query
 from app.entities.models import Entity
 
@@ -107,22 +106,20 @@ async def list_claims(session: AsyncSession, f: ClaimQuery,
         stmt = stmt.where(Claim.claim_date <= f.end)
     if f.article_id is not None:
         stmt = stmt.where(Claim.article_id == f.article_id)
-    if f.q is not None and session.get_bind().dialect.name == "sqlite":
-        return await _search_sqlite(session, stmt, f.q, page)
     if f.q is not None:
-        words = _WORD.findall(f.q)
+        words = search_words(f.q)
         if not words:
             return [], None
+        if session.get_bind().dialect.name == "sqlite":
+            return await _search_sqlite(session, stmt, words, page)
         # the condition on the row itself (not `id IN (matching ids)`) lets the planner weigh
         # the words: the GIN index then a top-N sort for rare words, the order index read
         # backwards with this filter for common ones
-        stmt = stmt.where(literal_column("claims.search").op("@@")(
-            func.plainto_tsquery(literal_column("'english'::regconfig"), " ".join(words))))
+        stmt = stmt.where(literal_column("claims.search").op("@@")(pg_tsquery(words)))
     rows = (await session.execute(paginate_query(stmt, CLAIM_ORDER, page))).all()
     return page_of(rows, CLAIM_ORDER, page)
 
 
-_WORD = re.compile(r"\w+")
 # SQLite's `claims_search` (FTS5, migration 0005) is keyed by the list order itself
 _SEARCH = table_clause("claims_search", column("rowid", Integer))
 _ID_BITS = 32
@@ -134,17 +131,13 @@ def search_key(claim_date: date | None, claim_id: int) -> int:
     return ((claim_date or _UNDATED).toordinal() + _JULIAN_OFFSET) << _ID_BITS | claim_id
 
 
-async def _search_sqlite(session: AsyncSession, stmt: Select[Any], q: str,
+async def _search_sqlite(session: AsyncSession, stmt: Select[Any], words: list[str],
                          page: PageParams) -> tuple[list[Row[Any]], str | None]:
     """Full text on SQLite: FTS5 yields matches newest first by rowid (the list order), so a
-    page reads `limit + 1` matches instead of sorting all of them. Every word is quoted: user
-    text never becomes query syntax."""
-    words = _WORD.findall(q)
-    if not words:
-        return [], None
+    page reads `limit + 1` matches instead of sorting all of them."""
     key = _SEARCH.c.rowid
     stmt = (stmt.select_from(_SEARCH.join(Claim.__table__, Claim.id == key.op("&")((1 << _ID_BITS) - 1)))
-            .where(literal_column("claims_search").op("MATCH")(" ".join(f'"{w}"' for w in words))))
+            .where(literal_column("claims_search").op("MATCH")(fts5_match(words))))
     if page.cursor:
         claim_date, claim_id = decode_cursor(page.cursor, CLAIM_ORDER)
         stmt = stmt.where(key < search_key(claim_date, claim_id))

@@ -169,6 +169,21 @@ def insert_ignore(
 _WORD = re.compile(r"\w+")
 
 
+def search_words(q: str) -> list[str]:
+    """The words of a full-text query (none: nothing can match)."""
+    return _WORD.findall(q)
+
+
+def fts5_match(words: Sequence[str]) -> str:
+    """An FTS5 MATCH string of these words, each quoted: user text never becomes query syntax."""
+    return " ".join('"' + w + '"' for w in words)
+
+
+def pg_tsquery(words: Sequence[str]) -> Any:
+    """PostgreSQL's query of these words (`plainto_tsquery` parses them: no query syntax)."""
+    return func.plainto_tsquery(literal_column("'english'::regconfig"), " ".join(words))
+
+
 def fulltext_ids(dialect: str, table: str, q: str) -> Select[Any] | None:
     """Ids of rows of `table` (articles) whose text matches the words of `q`.
 
@@ -178,15 +193,14 @@ def fulltext_ids(dialect: str, table: str, q: str) -> Select[Any] | None:
     are searched by their repository: SQLite's `claims_search` is keyed by the list order,
     migration 0005.)
     """
-    words = _WORD.findall(q)
+    words = search_words(q)
     if not words:
         return None
     if table != "articles":
         raise ValueError(table)
     if dialect == "sqlite":
-        match = " ".join('"' + w + '"' for w in words)
         fts = table_clause(f"{table}_fts", column("rowid"))
-        return select(fts.c.rowid).where(literal_column(f"{table}_fts").op("MATCH")(bindparam("fts", match)))
+        match: Any = bindparam("fts", fts5_match(words))
+        return select(fts.c.rowid).where(literal_column(f"{table}_fts").op("MATCH")(match))
     target = table_clause(table, column("id"), column("search"))
-    query = func.plainto_tsquery(literal_column("'english'::regconfig"), " ".join(words))
-    return select(target.c.id).where(target.c.search.op("@@")(query))
+    return select(target.c.id).where(target.c.search.op("@@")(pg_tsquery(words)))
