@@ -73,11 +73,14 @@ async def store_document_events(
         place = entity_ids.get(str(ev.get("place")))
         participants = [entity_ids[str(p)] for p in ev.get("participants") or [] if str(p) in entity_ids]
         type_ = str(ev.get("type") or "event")[:32]
-        prepared.append((ev, None if value is None else str(value), type_, place, participants))
+        # the columns an event and each report of it both keep
+        fields = {"status": str(ev.get("status") or "uncertain")[:16],
+                  "summary": str(ev.get("summary") or "")}
+        prepared.append((ev, None if value is None else str(value), type_, place, participants, fields))
     rows = await repo.find_same(
         session,
-        ((t, v) for _, v, t, _, ps in prepared if v and ps),
-        (p for *_, ps in prepared for p in ps),
+        ((t, v) for _, v, t, _, ps, _ in prepared if v and ps),
+        (p for _, _, _, _, ps, _ in prepared for p in ps),
     )
     known: dict[int, _Linked] = {}
     for eid, t, v, place, person in rows:
@@ -85,7 +88,7 @@ async def store_document_events(
     candidates = list(known.values())
     new: list[tuple[_Linked, dict[str, Any]]] = []
     linked: list[_Linked] = []
-    for ev, value, type_, place, participants in prepared:
+    for _, value, type_, place, participants, fields in prepared:
         match = None
         if value and participants:
             match = min(
@@ -100,8 +103,7 @@ async def store_document_events(
             rng = timeml_range(value)
             new.append((match, {
                 "type": type_,
-                "summary": str(ev.get("summary") or ""),
-                "status": str(ev.get("status") or "uncertain")[:16],
+                **fields,
                 "date_value": value,
                 "date_start": rng[0] if rng else None,
                 "date_end": rng[1] if rng else None,
@@ -112,7 +114,7 @@ async def store_document_events(
     for (event, _), event_id in zip(new, await repo.create_many(session, [r for _, r in new]), strict=True):
         event.id = event_id
     reports = []
-    for (ev, _, _, place, participants), event in zip(prepared, linked, strict=True):
+    for (ev, _, _, place, participants, fields), event in zip(prepared, linked, strict=True):
         assert event.id is not None
         trigger = ev.get("trigger") or {}
         report = {
@@ -120,8 +122,7 @@ async def store_document_events(
             "trigger_start": int(trigger.get("start", 0)),
             "trigger_end": int(trigger.get("end", 0)),
             "trigger_text": str(trigger.get("text") or ""),
-            "status": str(ev.get("status") or "uncertain")[:16],
-            "summary": str(ev.get("summary") or ""),
+            **fields,
         }
         claims = [claim_ids[str(c)] for c in ev.get("claims") or [] if str(c) in claim_ids]
         reports.append((event.id, report, participants, claims))
