@@ -84,12 +84,6 @@ def _claimable(now: datetime) -> Any:
     return and_(_OPEN, or_(JobItem.state == QUEUED, JobItem.lease_expires_at < now))
 
 
-async def has_work(session: AsyncSession) -> bool:
-    """A cheap read first, so idle workers poll without taking SQLite's write lock."""
-    stmt = select(JobItem.id).where(_claimable(utcnow())).limit(1)
-    return (await session.execute(stmt)).first() is not None
-
-
 async def has_open_work(session: AsyncSession) -> bool:
     """Any item not finished yet, including those leased to other workers (which may die)."""
     return (await session.execute(select(JobItem.id).where(_OPEN).limit(1))).first() is not None
