@@ -216,15 +216,9 @@ def _syntactic_source(cue: list[Token]) -> list[Token]:
     return []
 
 
-SNAP_SUBTREE = 1.0
-SNAP_HEAD = True
-
-
 def _snap_subtree(table: TokenTable, cont: list[int], cue: list[Token]) -> int:
     """The last content token, moved to the end of the content head's phrase when the tagger
     stopped inside it ("that Trump" -> "that Trump tells so many lies ...")."""
-    if not SNAP_SUBTREE or not cont:
-        return cont[-1]
     s, e = table.sent_bounds(cont[0])
     if e - s > LONG_SENTENCE:
         return cont[-1]
@@ -241,7 +235,7 @@ def _snap_subtree(table: TokenTable, cont: list[int], cue: list[Token]) -> int:
             continue
         if sub[-1] > last and sub[-1] < e:
             last = sub[-1]
-        if SNAP_HEAD and h > cont[-1] and h != i:
+        if h > cont[-1] and h != i:
             heads.add(h)
     for h in sorted(heads):
         # "that Trump | tells so many lies": the tagger stopped before the clause's own head
@@ -344,8 +338,6 @@ def _mend_split(table: TokenTable, last: int) -> int:
     """Content that stops at the end of a parser "sentence" that has no closing punctuation
     ("she felt the 13th | Amendment was worth ...") runs on to the end of the next sentence of
     the same paragraph: the parser split a sentence, the content did not end there."""
-    if not SPLIT_MEND:
-        return last
     s, e = table.sent_bounds(last)
     n = len(table.texts)
     if last != e - 1 or e >= n or table.pos[last] in ("PUNCT", "SPACE") or "\n" in table.texts[e]:
@@ -359,9 +351,6 @@ def _mend_split(table: TokenTable, last: int) -> int:
     while j > e and table.pos[j] in ("PUNCT", "SPACE") and not table.quoted[j]:
         j -= 1
     return j
-
-
-SPLIT_MEND = True
 
 
 COLON_REACH = 600  # characters a colon-introduced statement may run on for
