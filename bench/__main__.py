@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shared", type=Path, default=Path("../shared"))
     ap.add_argument("--docs", type=int, default=0, help="PolNeAR dev texts to use (0: all)")
     ap.add_argument("--rounds", type=int, default=1, help="repeat the texts this many times")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="rounds of (1)/(2), each timing bare parsing next to the extraction; medians")
     ap.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="'all cores' (default: cpu count)"
     )
@@ -142,21 +144,25 @@ def main(argv: list[str] | None = None) -> int:
 
     bare = float("nan")
     if only & {1, 2, 3}:
-        print("(1) bare en_core_web_sm nlp.pipe, one process")
-        bare = extraction_speed.bare_parse(texts)
-        line("bare parse", bare, "docs/s", 1.0)
+        speeds = extraction_speed.measure(texts, args.workers, args.repeats, extraction=2 in only)
+        bare = speeds.median("bare")
+        print(f"(1) bare en_core_web_sm nlp.pipe, one process (median of {args.repeats} rounds)")
+        line("bare parse", bare, "docs/s", 1.0, f"rounds {speeds.spread('bare')}")
+        line("our parse alone (same model as load_nlp sets it up)", speeds.median("parse"), "docs/s",
+             speeds.ratio("parse"), f"rounds {speeds.spread('parse')}")
     if 2 in only:
-        print("(2) extraction library (newsclaims extract's worker pool)")
-        one = extraction_speed.extraction(texts, 1)
-        line("1 worker", one, "docs/s", one / bare, f"target >= {TARGETS['per_core']}x per core")
-        many = extraction_speed.extraction(texts, args.workers)
-        line(
-            f"{args.workers} workers (all cores)",
-            many,
-            "docs/s",
-            many / bare,
-            f"target >= {TARGETS['two_workers']}x with two",
-        )
+        print("(2) extraction library (newsclaims extract), each round timed next to bare parsing")
+        line("1 worker (in process)", speeds.median("one"), "docs/s", speeds.ratio("one"),
+             f"target >= {TARGETS['per_core']}x per core; rounds {speeds.spread('one')}")
+        if args.workers > 1:
+            line(
+                f"{args.workers} workers (all cores)",
+                speeds.median("many"),
+                "docs/s",
+                speeds.ratio("many", "bare_pool"),
+                f"target >= {TARGETS['two_workers']}x with two; "
+                f"{speeds.ratio('many', 'one'):.2f}x one worker; rounds {speeds.spread('many')}",
+            )
     rss: list[tuple[str, float]] = []
     if 3 in only or 5 in only:
         print(

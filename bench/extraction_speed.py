@@ -1,15 +1,23 @@
 """(1) bare `en_core_web_sm` `nlp.pipe` parsing and (2) the extraction library, one worker and all
 cores, on the same texts. Models are loaded and warmed before the clock starts.
 
-Both parse exactly the same `nlp.pipe` batches: the extraction sends chunks of `CHUNK` texts to
-its workers and `Extractor.extract_many` cuts each chunk into batches of at most
+All of them parse exactly the same `nlp.pipe` batches: the extraction sends chunks of `CHUNK`
+texts to its workers and `Extractor.extract_many` cuts each chunk into batches of at most
 `pipeline.BATCH_DOCS` documents and `pipeline.BATCH_CHARS` characters; the bare reference pipes
-those same batches (`pipe_batches`) through the full, unmodified model."""
+those same batches (`pipe_batches`) through the full, unmodified model.
+
+The figures are taken in rounds, each round timing bare parsing right next to every extraction
+configuration, and the medians are reported: on a shared VM one pass of the same work varies by
+±5%, so a reference measured once at the start made the ratios drift with whatever else ran.
+"""
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import statistics
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.extraction.pipeline import ArticleInput
@@ -25,20 +33,23 @@ def pipe_batches(texts: list[str]) -> list[list[str]]:
             for batch in pipeline.batches(texts[i : i + CHUNK], len)]
 
 
-def bare_parse(texts: list[str]) -> float:
-    """Docs/s of the bare model's `nlp.pipe` in one process (the physical limit of this design)."""
+def _parse_rate(nlp: Any, texts: list[str]) -> float:
+    t = time.perf_counter()
+    for batch in pipe_batches(texts):
+        for _ in nlp.pipe(batch, batch_size=len(batch)):
+            pass
+    return len(texts) / (time.perf_counter() - t)
+
+
+def bare_nlp() -> Any:
+    """The stock model as spaCy loads it: the reference (1)."""
     import spacy
 
     from app.extraction import pipeline
 
     nlp = spacy.load(pipeline.DEFAULT_MODEL)
     nlp.max_length = pipeline.MAX_LENGTH
-    list(nlp.pipe(texts[:4], batch_size=4))
-    t = time.perf_counter()
-    for batch in pipe_batches(texts):
-        for _ in nlp.pipe(batch, batch_size=len(batch)):
-            pass
-    return len(texts) / (time.perf_counter() - t)
+    return nlp
 
 
 def _work(chunk: list[str]) -> int:
@@ -54,20 +65,66 @@ def _warm(_: Any) -> bool:
     return True
 
 
-def extraction(texts: list[str], workers: int) -> float:
-    """Docs/s of the extraction library over `workers` processes, as `newsclaims extract` runs it
-    (a spawn pool whose workers load the model once, chunks through `imap`)."""
-    from app.extraction.parallel import init_worker
+@dataclass
+class Speeds:
+    """Docs/s per round of each measurement; `ratio(name)` is the median of the per-round ratios
+    to bare parsing taken in the same round."""
 
+    rounds: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, name: str, rate: float) -> None:
+        self.rounds.setdefault(name, []).append(rate)
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.rounds[name])
+
+    def ratio(self, name: str, to: str = "bare") -> float:
+        return statistics.median(a / b for a, b in zip(self.rounds[name], self.rounds[to], strict=True))
+
+    def spread(self, name: str) -> str:
+        vals = self.rounds[name]
+        return f"{min(vals):.2f}-{max(vals):.2f}" if len(vals) > 1 else f"{vals[0]:.2f}"
+
+
+def measure(texts: list[str], workers: int, repeats: int = 3, *, extraction: bool = True) -> Speeds:
+    """`repeats` rounds of: bare parsing (1); our pipeline's parse alone (the same model as
+    `load_nlp` sets it up, no extraction stages); and, with `extraction`, the extraction library
+    in this process (1 worker, as `newsclaims extract --workers 1` runs it) and over a spawn pool
+    of `workers` processes that load the model once (chunks through `imap`). Bare parsing is
+    timed next to each extraction figure, so every ratio compares passes a few seconds apart."""
+    from app.extraction.parallel import init_worker
+    from app.extraction.pipeline import load_nlp
+
+    bare, ours = bare_nlp(), load_nlp()
+    for nlp in (bare, ours):
+        list(nlp.pipe(texts[:4], batch_size=4))
     chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
-    if workers == 1:
-        init_worker()
-        _warm(None)
-        t = time.perf_counter()
-        n = sum(map(_work, chunks))
-        return n / (time.perf_counter() - t)
-    with mp.get_context("spawn").Pool(workers, initializer=init_worker) as pool:
-        pool.map(_warm, range(workers * 2), chunksize=1)
-        t = time.perf_counter()
-        n = sum(pool.imap_unordered(_work, chunks))
-        return n / (time.perf_counter() - t)
+    speeds = Speeds()
+    pool: Any = None
+    try:
+        if extraction:
+            init_worker()
+            _warm(None)
+            if workers > 1:
+                pool = mp.get_context("spawn").Pool(workers, initializer=init_worker)
+                pool.map(_warm, range(workers * 2), chunksize=1)
+
+        def timed(run: Callable[[], int]) -> float:
+            t = time.perf_counter()
+            n = run()
+            return n / (time.perf_counter() - t)
+
+        for _ in range(repeats):
+            speeds.add("bare", _parse_rate(bare, texts))
+            speeds.add("parse", _parse_rate(ours, texts))
+            if not extraction:
+                continue
+            speeds.add("one", timed(lambda: sum(map(_work, chunks))))
+            if pool is not None:
+                speeds.add("bare_pool", _parse_rate(bare, texts))
+                speeds.add("many", timed(lambda: sum(pool.imap_unordered(_work, chunks))))
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    return speeds
