@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import spacy
 from spacy.language import Language
 
-from . import attribution, entities, events, timex
+from . import attribution, entities, events, segments, timex
 from .inputs import ArticleInput, parse_date
 from .tokenizer import RunSafeTokenizer
 from .types import Context
@@ -64,22 +64,32 @@ class Extractor:
     """Holds the loaded model; one per process (loading takes about a second)."""
 
     def __init__(self, nlp: Language | None = None, batch_size: int = BATCH_DOCS,
-                 max_chars: int = BATCH_CHARS) -> None:
+                 max_chars: int = BATCH_CHARS, segment_chars: int = segments.SEGMENT_CHARS) -> None:
         self.nlp = nlp if nlp is not None else load_nlp()
         self.batch_size = batch_size
         self.max_chars = max_chars
+        self.segment_chars = segment_chars
 
     def extract(self, text: str, published_at: str | date | None = None,
                 doc_id: str | None = None) -> dict[str, Any]:
-        return self._run(self.nlp(text), parse_date(published_at), doc_id)
+        return next(self.extract_many([ArticleInput(text, parse_date(published_at), doc_id)]))
 
     def extract_many(self, items: Iterable[ArticleInput]) -> Iterator[dict[str, Any]]:
         """Results in input order, parsed with `nlp.pipe` in batches bounded by documents and
-        characters (`batches`), so a worker's peak memory does not grow with article length."""
+        characters (`batches`), so a worker's peak memory does not grow with article length: an
+        article longer than a batch is parsed in pieces (`segments`)."""
         for batch in batches(items, _chars, self.batch_size, self.max_chars):
-            for doc, item in zip(self.nlp.pipe([a.text for a in batch], batch_size=len(batch)), batch,
-                                 strict=True):
+            if len(batch) == 1 and len(batch[0].text) > self.max_chars:
+                docs: Iterable[Any] = [
+                    segments.parse_long(self.nlp, batch[0].text, self._batches, self.segment_chars)
+                ]
+            else:
+                docs = self.nlp.pipe([a.text for a in batch], batch_size=len(batch))
+            for doc, item in zip(docs, batch, strict=True):
                 yield self._run(doc, item.published_at, item.id)
+
+    def _batches(self, texts: list[str]) -> Iterator[list[str]]:
+        return batches(texts, len, self.batch_size, self.max_chars)
 
     @staticmethod
     def _run(doc: Any, published_at: date | None, doc_id: str | None) -> dict[str, Any]:
