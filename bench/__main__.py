@@ -26,7 +26,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from . import extraction_speed, http_ingest, queries, seed
+from . import extraction_speed, http_ingest, memory, queries, seed
 from .common import migrate, polnear_texts, server
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -206,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         print("(5) peak RSS per extraction worker process (VmHWM)")
         for label, mb in rss:
             line(label, mb, "MB", None, f"target <= {TARGETS['rss_mb']:.0f} MB")
+        chars, claims, loaded, peak = memory.longest_article(texts)
+        line(f"one article of {chars:,} chars (the API's longest; {claims} claims)", peak, "MB", None,
+             f"target <= {TARGETS['rss_mb']:.0f} MB; {loaded:.0f} MB with the model loaded")
     if 4 in only:
         sc = seed.Scale.of(args.scale)
         print(
