@@ -987,7 +987,7 @@ def annotate(ctx: Context) -> None:
     doc: Doc = ctx.doc
     text = ctx.text
     mask = quote_mask(text)
-    table = TokenTable(doc, mask, text)
+    table = TokenTable(doc, mask, text, ctx.tokens)
     found = _statistical(ctx, table, taggers, mask)
     found.extend(_rule_claims(ctx, table, mask, found))
     signed = _dash_signed(ctx, found) + _transcript_turns(ctx)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import numpy as np
-from spacy.attrs import DEP, ENT_TYPE, HEAD, IDX, LEMMA, LOWER, POS, SENT_START, SPACY, TAG
+from spacy.attrs import ENT_TYPE, LEMMA, SENT_START, TAG
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from .lexicon import cue_types
+from .types import Tokens, hash_strings
 
 OPEN_QUOTES = "\u201c\u00ab\u201e"
 CLOSE_QUOTES = "\u201d\u00bb"
@@ -56,6 +56,8 @@ def quote_mask(text: str) -> list[bool]:
 # auxiliaries, the object): the rest contribute only their relation
 FUNCTION_DEPS = frozenset({"prep", "prt", "mark", "advmod", "neg", "aux", "auxpass", "acomp", "dobj"})
 MAX_DEPTH = 60  # ancestor walks stop here (real parses are far shallower)
+# a token's children with these relations are features of it (in this order)
+KID_DEPS = ("ccomp", "nsubj", "nsubjpass", "dobj", "xcomp", "mark", "agent", "pobj", "dative")
 
 
 def _dist(d: int) -> str:
@@ -64,47 +66,41 @@ def _dist(d: int) -> str:
     return ("-" if d < 0 else "+") + b
 
 
-def _token_texts(doc: Doc, text: str, idx: list[int]) -> list[str]:
-    """Token texts from the offsets: slices of the text, no Token objects."""
-    ws = doc.to_array([SPACY]).tolist() if len(doc) else []
-    out = []
-    for k, start in enumerate(idx):
-        end = idx[k + 1] - (1 if ws[k] else 0) if k + 1 < len(idx) else len(text) - (1 if ws[k] else 0)
-        out.append(text[start:end])
-    return out
-
-
 class TokenTable:
     """Per-token base features of one document, computed once and reused by both taggers.
 
     Token attributes are read once into plain lists (spaCy `Token` objects are costly to
-    create), and the tree (children, subtrees, sentences) is kept as index lists."""
+    create), and the tree (children, subtrees, sentences) is kept as index lists. The columns
+    the other stages already read (`Context.tokens`) are shared rather than read again."""
 
-    def __init__(self, doc: Doc, mask: list[bool] | None = None, text: str | None = None) -> None:
+    def __init__(self, doc: Doc, mask: list[bool] | None = None, text: str | None = None,
+                 tokens: Tokens | None = None) -> None:
         self.doc = doc
         cues = cue_types()
         n = len(doc)
-        # one array read instead of ~10 Token attribute lookups per token
-        arr = doc.to_array([LOWER, LEMMA, POS, TAG, DEP, ENT_TYPE, HEAD, IDX, SENT_START])
-        signed = arr[:, 6:9].astype("int64").tolist() if n else []  # HEAD and SENT_START may be < 0
-        strings = doc.vocab.strings
-        # each distinct string hash is looked up once (a document repeats most of its words)
-        uniq, inv = np.unique(arr[:, :6], return_inverse=True) if n else (arr[:0, 0], arr[:0, :6])
-        names = [strings[h] if h else "" for h in uniq.tolist()]
-        ids: list[list[int]] = inv.reshape(n, 6).T.tolist() if n else [[]] * 6  # type: ignore[assignment]
-        lower = [names[k] for k in ids[0]]
-        lemma = [names[k].lower() for k in ids[1]]
-        pos = [names[k] for k in ids[2]]
-        tag = [names[k] for k in ids[3]]
-        dep = [names[k] for k in ids[4]]
-        ent = [names[k] for k in ids[5]]
-        head = [i + r[0] for i, r in enumerate(signed)]
-        idx = [r[1] for r in signed]
-        starts = [r[2] == 1 for r in signed]
-        text = doc.text if text is None else text
-        texts = _token_texts(doc, text, idx)
+        if tokens is None:
+            tokens = Tokens.of(doc)
+        # the columns `Tokens` lacks; SENT_START because token 0's flag is the parser's, not forced
+        arr = doc.to_array([LEMMA, TAG, ENT_TYPE, SENT_START]) if n else None
+        if arr is not None:
+            lemmas, tags, ents = arr[:, :3].T.tolist()
+            lemma_raw, tag, ent = hash_strings(doc, lemmas, tags, ents)
+            lowered = {x: x.lower() for x in set(lemma_raw)}
+            lemma = list(map(lowered.__getitem__, lemma_raw))
+            first_start = int(arr[0, 3]) == 1
+        else:
+            lemma, tag, ent, first_start = [], [], [], False
+        lower, pos, dep, head, idx = tokens.lower, tokens.pos, tokens.dep, tokens.head, tokens.idx
+        # a token's text is its slice of the document text (`Doc.text` joins them with their spaces)
+        texts = tokens.text
+        sent_starts = tokens.sent_starts
+        starts = [False] * n
+        for i in sent_starts:
+            starts[i] = True
+        if n:
+            starts[0] = first_start
         if mask is None:
-            mask = quote_mask(text)
+            mask = quote_mask(doc.text if text is None else text)
         self.lower, self.lemma, self.pos, self.dep, self.head, self.idx = lower, lemma, pos, dep, head, idx
         self.tag, self.ent = tag, ent
         self.texts, self.sent_start = texts, starts
@@ -113,26 +109,25 @@ class TokenTable:
             if h != i:
                 children[h].append(i)
         self.children = children
-        self.sents: list[tuple[int, int]] = []  # token ranges
-        self.sent_of: list[int] = [0] * n
-        for i in range(n):
-            if i == 0 or starts[i]:
-                self.sents.append((i, i + 1))
-            else:
-                self.sents[-1] = (self.sents[-1][0], i + 1)
-            self.sent_of[i] = len(self.sents) - 1
-        self.quoted = [bool(mask[i]) if i < len(mask) else False for i in idx]
+        bounds = [*sent_starts[1:], n]
+        self.sents: list[tuple[int, int]] = list(zip(sent_starts, bounds, strict=True)) if n else []
+        self.sent_of: list[int] = []
+        for si, (s, e) in enumerate(self.sents):
+            self.sent_of.extend([si] * (e - s))
+        lm = len(mask)
+        self.quoted = quoted = [i < lm and bool(mask[i]) for i in idx]
         self.base: list[list[str]] = []
         self.short: list[str] = []  # compact identity used as context for neighbours
-        kid_deps = ("ccomp", "nsubj", "nsubjpass", "dobj", "xcomp", "mark", "agent", "pobj", "dative")
-        kid_set = frozenset(kid_deps)
-        quoted = self.quoted
-        base, short = self.base, self.short
+        self.qm: list[bool] = []  # a quotation mark token (the base feature "qm")
+        base, short, qm = self.base, self.short, self.qm
+        kid_deps = KID_DEPS
+        subj_deps = ("nsubj", "nsubjpass")
         for i in range(n):
             lem, d, p = lemma[i], dep[i], pos[i]
             h = head[i]
             lh = lemma[h]
-            f = ["w=" + lower[i], "l=" + lem, "p=" + p, "t=" + tag[i], "d=" + d, "hl=" + lh, "hp=" + pos[h],
+            low = lower[i]
+            f = ["w=" + low, "l=" + lem, "p=" + p, "t=" + tag[i], "d=" + d, "hl=" + lh, "hp=" + pos[h],
                  "e=" + (ent[i] or "-"), "q=1" if quoted[i] else "q=0", "ld=" + lem + "|" + d,
                  "lp=" + lem + "|" + p]
             ctype = cues.get(lem)
@@ -141,20 +136,22 @@ class TokenTable:
                 f.append("cued=" + ctype + "|" + d)
             kids_i = children[i]
             if kids_i:
-                kids = {dep[c] for c in kids_i} & kid_set
+                kids = [dep[c] for c in kids_i]
                 for k in kid_deps:
                     if k in kids:
                         f.append("k=" + k)
                         f.append("lk=" + lem + "|" + k)
-                subj = next((c for c in kids_i if dep[c] in ("nsubj", "nsubjpass")), None)
-                if subj is not None:
-                    sj = ent[subj] or pos[subj]
-                    f.append("sj=" + sj)
-                    f.append("lsj=" + lem + "|" + sj)
+                for c in kids_i:
+                    if dep[c] in subj_deps:
+                        sj = ent[c] or pos[c]
+                        f.append("sj=" + sj)
+                        f.append("lsj=" + lem + "|" + sj)
+                        break
             f.append("hld=" + lh + "|" + d)
-            f.append("suf=" + lower[i][-3:])
+            f.append("suf=" + low[-3:])
             t = texts[i]
-            if t in QUOTE_CHARS or t in ("''", "``", "'"):
+            mark = t in QUOTE_CHARS or t in ("''", "``", "'")
+            if mark:
                 f.append("qm")
             if starts[i]:
                 f.append("ss")
@@ -162,6 +159,7 @@ class TokenTable:
                 f.append("cap")
             base.append(f)
             short.append(lem + "|" + p)
+            qm.append(mark)
 
     def subtree(self, i: int) -> list[int]:
         """Token i and its descendants, in text order."""
@@ -271,7 +269,7 @@ class TokenTable:
             labels.append(r)
         out = []
         cue_lo, cue_hi = min(cue_ids), max(cue_ids)
-        lower, pos = self.lower, self.pos
+        lower, pos, qm = self.lower, self.pos, self.qm
         nlab = len(labels)
         for k, i in enumerate(range(start, end)):
             side = "C" if i in cue_ids else ("B" if i < cue_lo else "A")
@@ -288,7 +286,7 @@ class TokenTable:
                  "+1r=" + (labels[k + 1] if k + 1 < nlab else "EOS"),
                  "-1w=" + (lower[i - 1] if k > 0 else "BOS"),
                  "+1w=" + (lower[i + 1] if k + 1 < nlab else "EOS")]
-            if "qm" in b:
+            if qm[i]:
                 f.append("qm")
             if self.sent_start[i]:
                 f.append("ss")

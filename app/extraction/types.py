@@ -143,6 +143,21 @@ _STRINGS: dict[int, str] = {}
 _STRINGS_MAX = 500_000
 
 
+def hash_strings(doc: Doc, *columns: list[int]) -> list[list[str]]:
+    """Columns of string hashes (`Doc.to_array`) as strings: one `StringStore` look-up per string
+    the process has not seen yet, shared by every stage and document."""
+    missing = set().union(*columns) - _STRINGS.keys()
+    if missing:
+        strings = doc.vocab.strings
+        for h in missing:
+            _STRINGS[h] = strings[h]
+    get = _STRINGS.__getitem__
+    out = [list(map(get, col)) for col in columns]
+    if len(_STRINGS) > _STRINGS_MAX:  # bounded for a long-running worker; refilled as needed
+        _STRINGS.clear()
+    return out
+
+
 @dataclass(slots=True)
 class Tokens:
     """Per-token attributes of a parsed document, read once into plain lists.
@@ -169,15 +184,7 @@ class Tokens:
         arr = doc.to_array([ORTH, LOWER, POS, DEP, IDX, SENT_START, HEAD])
         orth, lower, pos, dep, idx, flags = arr[:, :6].T.tolist()
         head = [i + d for i, d in enumerate(arr[:, 6].astype("int64").tolist())]  # HEAD is relative
-        strings = doc.vocab.strings
-        for h in {*orth, *lower, *pos, *dep} - _STRINGS.keys():
-            _STRINGS[h] = strings[h]
-        text = list(map(_STRINGS.__getitem__, orth))
-        low = list(map(_STRINGS.__getitem__, lower))
-        tags = list(map(_STRINGS.__getitem__, pos))
-        deps = list(map(_STRINGS.__getitem__, dep))
-        if len(_STRINGS) > _STRINGS_MAX:  # bounded for a long-running worker; refilled as needed
-            _STRINGS.clear()
+        text, low, tags, deps = hash_strings(doc, orth, lower, pos, dep)
         # SENT_START is 1 at a sentence start (-1 elsewhere, read as a large unsigned number)
         starts = [0] + [i for i, f in enumerate(flags) if i and f == 1]
         return cls(idx, text, low, tags, deps, head, starts)
