@@ -146,7 +146,8 @@ _STRINGS_MAX = 500_000
 def hash_strings(doc: Doc, *columns: list[int]) -> list[list[str]]:
     """Columns of string hashes (`Doc.to_array`) as strings: one `StringStore` look-up per string
     the process has not seen yet, shared by every stage and document."""
-    missing = set().union(*columns) - _STRINGS.keys()
+    # a membership test per distinct hash: `set - dict.keys()` would walk the whole cache
+    missing = [h for h in set().union(*columns) if h not in _STRINGS]
     if missing:
         strings = doc.vocab.strings
         for h in missing:
