@@ -6,6 +6,7 @@ Used by the batch command (a `multiprocessing` pool over chunks of lines) and by
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,10 @@ def init_worker(model: str | None = None) -> None:
     from .pipeline import Extractor, load_nlp
 
     _extractor = Extractor(load_nlp(model) if model else None)
+    # The loaded model is some 100,000 objects that live as long as the worker: frozen, the
+    # cyclic collector stops walking them on every full collection the stages' allocations
+    # trigger (measured 5 ms -> 1 ms of collection per PolNeAR article).
+    gc.freeze()
 
 
 def extract_batch(items: list[ArticleInput]) -> list[dict[str, Any]]:
