@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import spacy
 from spacy.language import Language
 
-from . import attribution, entities, events, segments, timex
+from . import attribution, entities, events, fastrules, segments, timex
 from .inputs import ArticleInput, parse_date
 from .tokenizer import RunSafeTokenizer
 from .types import Context
@@ -34,11 +34,15 @@ STAGES: tuple[Callable[[Context], None], ...] = (
 )
 
 
-def load_nlp(model: str = DEFAULT_MODEL) -> Language:
-    """The spaCy pipeline; loaded from an installed package, never from the network."""
+def load_nlp(model: str = DEFAULT_MODEL, *, fast_rules: bool = True) -> Language:
+    """The spaCy pipeline; loaded from an installed package, never from the network. With
+    `fast_rules`, its attribute_ruler and lemmatizer are replaced by exact equivalents compiled
+    from their own patterns and tables (`fastrules`: same annotations, ~15% less parse time)."""
     nlp = spacy.load(model)
     nlp.max_length = MAX_LENGTH
     nlp.tokenizer = RunSafeTokenizer(nlp.tokenizer)
+    if fast_rules:
+        fastrules.install(nlp)
     return nlp
 
 
