@@ -66,6 +66,13 @@ def _dist(d: int) -> str:
     return ("-" if d < 0 else "+") + b
 
 
+def _dist_feature(d: int) -> str:
+    return "dist=" + _dist(d)
+
+
+_DIST = {d: _dist_feature(d) for d in range(-16, 17)}  # beyond, every distance is "16+"
+
+
 class TokenTable:
     """Per-token base features of one document, computed once and reused by both taggers.
 
@@ -119,7 +126,8 @@ class TokenTable:
         self.base: list[list[str]] = []
         self.short: list[str] = []  # compact identity used as context for neighbours
         self.qm: list[bool] = []  # a quotation mark token (the base feature "qm")
-        base, short, qm = self.base, self.short, self.qm
+        self.lemdep: list[str] = []  # "lemma|relation": the "ld" feature, and "-1d"/"+1d" of neighbours
+        base, short, qm, lemdep = self.base, self.short, self.qm, self.lemdep
         kid_deps = KID_DEPS
         subj_deps = ("nsubj", "nsubjpass")
         for i in range(n):
@@ -127,8 +135,9 @@ class TokenTable:
             h = head[i]
             lh = lemma[h]
             low = lower[i]
+            ld = lem + "|" + d
             f = ["w=" + low, "l=" + lem, "p=" + p, "t=" + tag[i], "d=" + d, "hl=" + lh, "hp=" + pos[h],
-                 "e=" + (ent[i] or "-"), "q=1" if quoted[i] else "q=0", "ld=" + lem + "|" + d,
+                 "e=" + (ent[i] or "-"), "q=1" if quoted[i] else "q=0", "ld=" + ld,
                  "lp=" + lem + "|" + p]
             ctype = cues.get(lem)
             if ctype:
@@ -159,6 +168,7 @@ class TokenTable:
                 f.append("cap")
             base.append(f)
             short.append(lem + "|" + p)
+            lemdep.append(ld)
             qm.append(mark)
 
     def subtree(self, i: int) -> list[int]:
@@ -194,26 +204,28 @@ class TokenTable:
         """Features for the cue tagger over tokens [start, end) (a sentence): the token, a window
         of three either side, and its place in the tree (the head's relation and cue type, the
         function words hanging from it: "point | out", "accord | to", "do | not")."""
-        out = []
-        short, base, lemma, dep, head = self.short, self.base, self.lemma, self.dep, self.head
+        short, base, lemma, dep, head, children = self.short, self.base, self.lemma, self.dep, self.head, \
+            self.children
+        lemdep = self.lemdep
         cues = cue_types()
-        for i in range(start, end):
-            f = list(base[i])
-            f.append("-1=" + (short[i - 1] if i - 1 >= start else "BOS"))
-            f.append("+1=" + (short[i + 1] if i + 1 < end else "EOS"))
-            f.append("-2=" + (short[i - 2] if i - 2 >= start else "BOS"))
-            f.append("+2=" + (short[i + 2] if i + 2 < end else "EOS"))
-            f.append("-3=" + (short[i - 3] if i - 3 >= start else "BOS"))
-            f.append("+3=" + (short[i + 3] if i + 3 < end else "EOS"))
-            f.append("-1d=" + (lemma[i - 1] + "|" + dep[i - 1] if i - 1 >= start else "BOS"))
-            f.append("+1d=" + (lemma[i + 1] + "|" + dep[i + 1] if i + 1 < end else "EOS"))
+        n = end - start
+        # the window features, one list per offset (a comprehension each, not a test per token)
+        win = []
+        for off in (1, 2, 3):
+            pad = min(off, n)
+            before, after = f"-{off}=", f"+{off}="
+            win.append([before + "BOS"] * pad + [before + x for x in short[start:max(start, end - off)]])
+            win.append([after + x for x in short[start + off:end]] + [after + "EOS"] * pad)
+        win.append(["-1d=BOS"][:n] + ["-1d=" + x for x in lemdep[start:max(start, end - 1)]])
+        win.append(["+1d=" + x for x in lemdep[start + 1:end]] + ["+1d=EOS"][:n])
+        out = []
+        for i, m1, p1, m2, p2, m3, p3, m1d, p1d in zip(range(start, end), *win, strict=True):
             h = head[i]
-            f.append("hd=" + dep[h])
-            f.append("hh=" + lemma[head[h]])
+            f = [*base[i], m1, p1, m2, p2, m3, p3, m1d, p1d, "hd=" + dep[h], "hh=" + lemma[head[h]]]
             htype = cues.get(lemma[h])
             if htype:
                 f.append("hcue=" + htype + "|" + dep[i])
-            for c in self.children[i]:
+            for c in children[i]:
                 f.append("kl=" + dep[c] + "|" + lemma[c] if dep[c] in FUNCTION_DEPS else "kd=" + dep[c])
             out.append(f)
         return out
@@ -267,28 +279,36 @@ class TokenTable:
             else:
                 r = "-"
             labels.append(r)
-        out = []
         cue_lo, cue_hi = min(cue_ids), max(cue_ids)
-        lower, pos, qm = self.lower, self.pos, self.qm
-        nlab = len(labels)
+        lower, pos, dep, base, quoted = self.lower, self.pos, self.dep, self.base, self.quoted
+        qm, sent_start = self.qm, self.sent_start
+        n = end - start
+        before = ["-1r=BOS"][:n] + ["-1r=" + r for r in labels[:-1]]
+        after = ["+1r=" + r for r in labels[1:]] + ["+1r=EOS"][:n]
+        w_before = ["-1w=BOS"][:n] + ["-1w=" + x for x in lower[start:max(start, end - 1)]]
+        w_after = ["+1w=" + x for x in lower[start + 1:end]] + ["+1w=EOS"][:n]
+        cl = "cl=" + clemma
+        # the strings that depend on the token's side of the cue and its relation, made once a pair
+        by_side_rel: dict[tuple[str, str], tuple[str, str, str, str]] = {}
+        quotes = {(q, side): ("qq=" + q + cq, "qs=" + q + side) for q in "01" for side in "BCA"}
+        out = []
         for k, i in enumerate(range(start, end)):
             side = "C" if i in cue_ids else ("B" if i < cue_lo else "A")
-            d = i - cue_lo if i < cue_lo else i - cue_hi
             r = labels[k]
-            b = self.base[i]
-            q = "1" if self.quoted[i] else "0"
+            sr = by_side_rel.get((side, r))
+            if sr is None:
+                sr = by_side_rel[side, r] = ("side=" + side, "rel=" + r, "rs=" + r + "|" + side,
+                                             "cls=" + clemma + "|" + side + "|" + r)
+            d = i - cue_lo if i < cue_lo else i - cue_hi
+            b = base[i]
+            qq, qs = quotes["1" if quoted[i] else "0", side]
             f = [b[0], b[1], b[2], b[3], b[4], b[7], b[8],
-                 "side=" + side, "dist=" + _dist(d), "rel=" + r, "rs=" + r + "|" + side,
-                 "rp=" + r + "|" + pos[i], "rd=" + r + "|" + dep[i], "r2=" + rel2.get(i, "-"),
-                 "cl=" + clemma, "cls=" + clemma + "|" + side + "|" + r,
-                 "qq=" + q + cq, "qs=" + q + side,
-                 "-1r=" + (labels[k - 1] if k > 0 else "BOS"),
-                 "+1r=" + (labels[k + 1] if k + 1 < nlab else "EOS"),
-                 "-1w=" + (lower[i - 1] if k > 0 else "BOS"),
-                 "+1w=" + (lower[i + 1] if k + 1 < nlab else "EOS")]
+                 sr[0], _DIST.get(d) or _dist_feature(d),
+                 sr[1], sr[2], "rp=" + r + "|" + pos[i], "rd=" + r + "|" + dep[i], "r2=" + rel2.get(i, "-"),
+                 cl, sr[3], qq, qs, before[k], after[k], w_before[k], w_after[k]]
             if qm[i]:
                 f.append("qm")
-            if self.sent_start[i]:
+            if sent_start[i]:
                 f.append("ss")
             out.append(f)
         return out
