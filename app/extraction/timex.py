@@ -19,7 +19,7 @@ import copy
 import csv
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -1366,6 +1366,76 @@ def _needles(pattern: re.Pattern[str]) -> frozenset[str]:
     return _best(_required(sre_p.parse(pattern.pattern, pattern.flags)))
 
 
+_LOOKAROUNDS = (sre_c.ASSERT, sre_c.ASSERT_NOT)
+
+
+def _lookahead_reach(sub: Any) -> int:
+    """Characters lookaheads may read past a match (summed over all of them: a bound)."""
+    reach = 0
+    for op, av in sub:
+        if op in _LOOKAROUNDS:
+            direction, inner = av
+            if direction == 1:
+                reach += inner.getwidth()[1]
+            reach += _lookahead_reach(inner)
+        elif op is sre_c.SUBPATTERN:
+            reach += _lookahead_reach(av[3])
+        elif op is sre_c.ATOMIC_GROUP:
+            reach += _lookahead_reach(av)
+        elif op in _REPEATS:
+            reach += _lookahead_reach(av[2])
+        elif op is sre_c.BRANCH:
+            reach += sum(_lookahead_reach(alt) for alt in av[1])
+    return reach
+
+
+@cache
+def _reach(pattern: re.Pattern[str]) -> int | None:
+    """How far past its start an attempt to match the pattern may read (the longest match, its
+    lookaheads and a word-boundary test), or None when a repeat is unbounded."""
+    parsed = sre_p.parse(pattern.pattern, pattern.flags)
+    width = parsed.getwidth()[1] + _lookahead_reach(parsed) + 1
+    return width if width < sre_c.MAXREPEAT else None
+
+
+def _matches(pattern: re.Pattern[str], text: str, folded: str,
+             needles: frozenset[str]) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)`, run only near the occurrences of the needles.
+
+    Every match holds one of the needles (`_needles`) and is at most `_reach` characters long,
+    so no match starts outside [q - reach, q] for a needle at q: the windows are scanned with an
+    end that leaves each attempt from inside them the text it would read in a full scan, and
+    matches starting beyond a window are left to the next one. Same matches, same order."""
+    reach = _reach(pattern)
+    if not needles or reach is None or len(folded) != len(text):  # offsets of `folded` must be the text's
+        yield from pattern.finditer(text)
+        return
+    starts = sorted(i for w in needles for i in _occurrences(folded, w))
+    pos = 0
+    k = 0
+    while k < len(starts):
+        lo, hi = starts[k] - reach, starts[k]
+        k += 1
+        while k < len(starts) and starts[k] - reach <= hi + 1:  # merge overlapping windows
+            hi = starts[k]
+            k += 1
+        lo = max(lo, pos, 0)
+        if lo > hi:
+            continue
+        for m in pattern.finditer(text, lo, min(len(text), hi + reach)):
+            if m.start() > hi:
+                break
+            yield m
+            pos = m.end()
+
+
+def _occurrences(text: str, word: str) -> Iterator[int]:
+    i = text.find(word)
+    while i >= 0:
+        yield i
+        i = text.find(word, i + 1)
+
+
 def find(text: str, accept: Callable[[_Cand], bool] | None = None) -> list[_Cand]:
     """All rule matches, then the longest non-overlapping ones (earlier rules win ties).
 
@@ -1381,7 +1451,7 @@ def find(text: str, accept: Callable[[_Cand], bool] | None = None) -> list[_Cand
         if needles and not any(w in folded for w in needles):
             continue
         sub = "x" in rule.pattern.groupindex  # the span is one group of a wider match
-        for m in rule.pattern.finditer(text):
+        for m in _matches(rule.pattern, text, folded, needles):
             s, e = m.span("x") if sub else m.span()
             if e > s:
                 cands.append(_Cand(s, e, prio, rule, m))
