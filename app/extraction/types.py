@@ -175,20 +175,21 @@ class Tokens:
     dep: list[str]
     head: list[int]  # index of the syntactic head (a root is its own head)
     sent_starts: list[int]  # first token of each sentence, ascending (`Doc.sents`' boundaries)
+    space: list[int]  # 1 when a space follows the token (`Token.whitespace_`)
 
     @classmethod
     def of(cls, doc: Doc) -> Tokens:
-        from spacy.attrs import DEP, HEAD, IDX, LOWER, ORTH, POS, SENT_START
+        from spacy.attrs import DEP, HEAD, IDX, LOWER, ORTH, POS, SENT_START, SPACY
 
         if not len(doc):
-            return cls([], [], [], [], [], [], [])
-        arr = doc.to_array([ORTH, LOWER, POS, DEP, IDX, SENT_START, HEAD])
-        orth, lower, pos, dep, idx, flags = arr[:, :6].T.tolist()
-        head = [i + d for i, d in enumerate(arr[:, 6].astype("int64").tolist())]  # HEAD is relative
+            return cls([], [], [], [], [], [], [], [])
+        arr = doc.to_array([ORTH, LOWER, POS, DEP, IDX, SENT_START, SPACY, HEAD])
+        orth, lower, pos, dep, idx, flags, space = arr[:, :7].T.tolist()
+        head = [i + d for i, d in enumerate(arr[:, 7].astype("int64").tolist())]  # HEAD is relative
         text, low, tags, deps = hash_strings(doc, orth, lower, pos, dep)
         # SENT_START is 1 at a sentence start (-1 elsewhere, read as a large unsigned number)
         starts = [0] + [i for i, f in enumerate(flags) if i and f == 1]
-        return cls(idx, text, low, tags, deps, head, starts)
+        return cls(idx, text, low, tags, deps, head, starts, space)
 
     def sent_start(self, i: int) -> int:
         """The first token of the sentence holding token i (`doc[i].sent.start`)."""
@@ -219,8 +220,10 @@ class Context:
 
     @cached_property
     def text(self) -> str:
-        """The document text, joined once: `Doc.text` rebuilds it from every token on each call."""
-        return self.doc.text
+        """The document text, joined once from the token columns (`Doc.text` joins the same
+        strings through a `Token` per token, on each call)."""
+        toks = self.tokens
+        return "".join([t + " " if w else t for t, w in zip(toks.text, toks.space, strict=True)])
 
     @cached_property
     def tokens(self) -> Tokens:
