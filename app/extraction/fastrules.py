@@ -9,8 +9,9 @@ for a fraction of that:
 - `FastAttributeRuler` is compiled at load time from the loaded model's own `AttributeRuler`
   (its matcher patterns, normalised `attrs` and `indices`), never from a copy of the patterns.
   What a token matches depends only on its own values of the attributes the patterns test, so
-  the outcome per distinct value tuple is cached; a cache miss checks only the rules indexed
-  under the token's values. Columns are read and written with `Doc.to_array`/`Doc.from_array`.
+  the outcome per distinct value tuple is cached, and per class of values (values no pattern
+  names are alike); a new class checks only the rules indexed under the token's values.
+  Columns are read and written with `Doc.to_array`/`Doc.from_array`.
 - `FastLemmatizer` caches the stock lemmatizer's result for every (ORTH, POS, MORPH) and asks
   the stock component itself (`lemmatize`) on a miss, so the tables and rules stay the model's.
 
@@ -205,7 +206,23 @@ class FastAttributeRuler:
             for pos, checks in enumerate(p.tokens):
                 self._add_to_index((pid, pos), checks)
         self.set_attrs: list[Any] = [a for a in SET_ATTRS if any(a in act for act in self.actions)]
+        # Per column, the values some check names (eq, IN, NOT_IN) and the REGEX checks: every
+        # check answers alike for two values that are both unnamed and agree on each regex, so
+        # such values share one class (`_class_key`), and a token's outcome is a function of
+        # its classes. Misses of the per-token cache are first looked up by class.
+        self._named: list[set[int]] = [set() for _ in used]
+        self._regexes: list[list[re.Pattern[str]]] = [[] for _ in used]
+        for p in self.patterns:
+            for checks in p.tokens:
+                for col, op, arg in checks:
+                    if op == "eq":
+                        self._named[col].add(arg)
+                    elif op in ("in", "not_in"):
+                        self._named[col].update(arg)
+                    elif all(arg.pattern != r.pattern for r in self._regexes[col]):
+                        self._regexes[col].append(arg)
         self._cache: dict[tuple[int, ...], int] = {}
+        self._by_class: dict[tuple[int, ...], int] = {}
         self._outcomes: list[_Outcome] = []
         self._outcome_ids: dict[tuple[Any, ...], int] = {}
         self._tables: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -228,8 +245,28 @@ class FastAttributeRuler:
             s = self._strings[value] = self.vocab.strings[value]
         return s
 
+    def _class_key(self, key: tuple[int, ...]) -> tuple[int, ...]:
+        """`key` with each unnamed value replaced by its class: a negative number (no uint64
+        value) encoding which of its column's regexes it matches."""
+        out = []
+        for col, value in enumerate(key):
+            if value in self._named[col]:
+                out.append(value)
+            else:
+                out.append(-1 - sum(1 << j for j, rx in enumerate(self._regexes[col])
+                                    if rx.search(self._string(value))))
+        return tuple(out)
+
+    def _lookup(self, key: tuple[int, ...]) -> int:
+        """The outcome id for a token whose tested values are `key` (on a per-token cache miss)."""
+        by_class = self._class_key(key)
+        oid = self._by_class.get(by_class)
+        if oid is None:
+            oid = self._by_class[by_class] = self._outcome(key)
+        return oid
+
     def _outcome(self, key: tuple[int, ...]) -> int:
-        """The outcome id for a token whose tested values are `key` (computed on a miss)."""
+        """The outcome id for a token whose tested values are `key`, from the rules."""
         candidates = set(self.always)
         for col, by_value in self.index.items():
             candidates.update(by_value.get(key[col], ()))
@@ -269,8 +306,9 @@ class FastAttributeRuler:
         if n == 0 or not self.set_attrs:
             return doc
         cache = self._cache
-        if len(cache) >= self.max_cache:
+        if len(cache) >= self.max_cache or len(self._by_class) >= self.max_cache:
             cache.clear()
+            self._by_class.clear()
             self._strings.clear()
         keys = list(zip(*doc.to_array(self.match_attrs).T.tolist(), strict=True))
         get = cache.get
@@ -281,7 +319,7 @@ class FastAttributeRuler:
                     key = keys[i]
                     oid = get(key, -1)  # the same values may have missed earlier in this doc
                     if oid < 0:
-                        oid = cache[key] = self._outcome(key)
+                        oid = cache[key] = self._lookup(key)
                     ids[i] = oid
         values, mask, rules, has_multi = self._outcome_tables()
         eids = np.array(ids, dtype=np.intp)

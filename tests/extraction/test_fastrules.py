@@ -242,13 +242,15 @@ def test_negative_index_and_hand_made_rules_match_the_stock_ruler() -> None:
     ruler.add([[{"LOWER": {"IN": ["new", "old"]}}, {}]], {"MORPH": "Degree=Pos"}, index=0)
     ruler.add([[{"TAG": {"NOT_IN": [""]}}]], {"DEP": "dep"})
     ruler.add([[{"LOWER": {"REGEX": "^[a-z]+$", "NOT_IN": ["is"]}}]], {"POS": "NOUN"})
-    words = ["New", "York", "is", "new", "york", "new", "York", ",", "old", "city"]
-    tags = ["", "NNP", "VBZ", "", "NN", "JJ", "", ",", "JJ", "NN"]
+    ruler.add([[{"IS_SPACE": True}]], {"LEMMA": "SPACE"})
+    # "123" and "  " differ only in IS_SPACE among the values the rules test
+    words = ["New", "York", "is", "new", "york", "new", "York", ",", "old", "city", "123", "  ", "x"]
+    tags = ["", "NNP", "VBZ", "", "NN", "JJ", "", ",", "JJ", "NN", "", "", ""]
     expected, got = Doc(nlp.vocab, words=words, tags=tags), Doc(nlp.vocab, words=words, tags=tags)
     ruler(expected)
     FastAttributeRuler(ruler)(got)
     assert differences(expected, got) == []
-    assert [t.lemma_ for t in got] == ["", "CITY", "", "", "", "", "york", "", "", ""]  # index -2
+    assert [t.lemma_ for t in got] == ["", "CITY", "", "", "", "", "york", "", "", "", "", "SPACE", ""]
     # Matched on the values before any rule: "New" gets TAG NNP but not the DEP of tagged tokens.
     assert got[0].tag_ == "NNP" and [t.dep_ for t in got][:3] == ["", "dep", "dep"]
     assert got[1].pos_ == "NOUN"  # the later REGEX rule wins over ORTH York -> PROPN
