@@ -1367,46 +1367,93 @@ def _needles(pattern: re.Pattern[str]) -> frozenset[str]:
 
 
 _LOOKAROUNDS = (sre_c.ASSERT, sre_c.ASSERT_NOT)
+_DIGIT = [(sre_c.IN, [(sre_c.CATEGORY, sre_c.CATEGORY_DIGIT)])]  # `\d`, as parsed
+_DIGITS = re.compile(r"\d+")
 
 
-def _lookahead_reach(sub: Any) -> int:
+def _width(sub: Any, digit_run: int) -> int | None:
+    r"""The longest match of a parsed pattern, lookarounds excluded; an unbounded repeat of `\d`
+    counts as the longest run of digits in the text, any other unbounded repeat gives None."""
+    width = 0
+    for op, av in sub:
+        if op in (sre_c.LITERAL, sre_c.NOT_LITERAL, sre_c.ANY, sre_c.IN):
+            w: int | None = 1
+        elif op is sre_c.SUBPATTERN:
+            w = _width(av[3], digit_run)
+        elif op is sre_c.ATOMIC_GROUP:
+            w = _width(av, digit_run)
+        elif op is sre_c.BRANCH:
+            ws = [_width(alt, digit_run) for alt in av[1]]
+            w = None if None in ws else max(x for x in ws if x is not None)
+        elif op in _REPEATS:
+            _, most, item = av
+            if most == sre_c.MAXREPEAT:
+                most = digit_run if list(item) == _DIGIT else None
+            inner = _width(item, digit_run)
+            w = None if most is None or inner is None else most * inner
+        elif op in _LOOKAROUNDS or op is sre_c.AT:
+            w = 0
+        else:  # back-references, conditionals: not bounded here
+            w = None
+        if w is None:
+            return None
+        width += w
+    return width
+
+
+def _lookahead_reach(sub: Any, digit_run: int) -> int | None:
     """Characters lookaheads may read past a match (summed over all of them: a bound)."""
     reach = 0
     for op, av in sub:
+        parts: list[Any] = []
         if op in _LOOKAROUNDS:
             direction, inner = av
             if direction == 1:
-                reach += inner.getwidth()[1]
-            reach += _lookahead_reach(inner)
+                w = _width(inner, digit_run)
+                if w is None:
+                    return None
+                reach += w
+            parts = [inner]
         elif op is sre_c.SUBPATTERN:
-            reach += _lookahead_reach(av[3])
+            parts = [av[3]]
         elif op is sre_c.ATOMIC_GROUP:
-            reach += _lookahead_reach(av)
+            parts = [av]
         elif op in _REPEATS:
-            reach += _lookahead_reach(av[2])
+            parts = [av[2]]
         elif op is sre_c.BRANCH:
-            reach += sum(_lookahead_reach(alt) for alt in av[1])
+            parts = list(av[1])
+        for part in parts:
+            r = _lookahead_reach(part, digit_run)
+            if r is None:
+                return None
+            reach += r
     return reach
 
 
 @cache
-def _reach(pattern: re.Pattern[str]) -> int | None:
-    """How far past its start an attempt to match the pattern may read (the longest match, its
-    lookaheads and a word-boundary test), or None when a repeat is unbounded."""
-    parsed = sre_p.parse(pattern.pattern, pattern.flags)
-    width = parsed.getwidth()[1] + _lookahead_reach(parsed) + 1
-    return width if width < sre_c.MAXREPEAT else None
+def _parsed(pattern: re.Pattern[str]) -> Any:
+    return sre_p.parse(pattern.pattern, pattern.flags)
 
 
-def _matches(pattern: re.Pattern[str], text: str, folded: str,
-             needles: frozenset[str]) -> Iterator[re.Match[str]]:
+@cache
+def _reach(pattern: re.Pattern[str], digit_run: int) -> int | None:
+    """How far past its start an attempt to match the pattern may read in a text whose longest
+    run of digits is `digit_run` (the longest match, its lookaheads and a word-boundary test),
+    or None when that is not bounded."""
+    width = _width(_parsed(pattern), digit_run)
+    look = _lookahead_reach(_parsed(pattern), digit_run)
+    return None if width is None or look is None else width + look + 1
+
+
+def _matches(pattern: re.Pattern[str], text: str, folded: str, needles: frozenset[str],
+             digit_run: int) -> Iterator[re.Match[str]]:
     """`pattern.finditer(text)`, run only near the occurrences of the needles.
 
     Every match holds one of the needles (`_needles`) and is at most `_reach` characters long,
     so no match starts outside [q - reach, q] for a needle at q: the windows are scanned with an
     end that leaves each attempt from inside them the text it would read in a full scan, and
     matches starting beyond a window are left to the next one. Same matches, same order."""
-    reach = _reach(pattern)
+    reach = _reach(pattern, digit_run)
     if not needles or reach is None or len(folded) != len(text):  # offsets of `folded` must be the text's
         yield from pattern.finditer(text)
         return
@@ -1446,12 +1493,13 @@ def find(text: str, accept: Callable[[_Cand], bool] | None = None) -> list[_Cand
     """
     cands: list[_Cand] = []
     folded = text.translate(_CASE_FOLD).lower()
+    digit_run = max(map(len, _DIGITS.findall(text)), default=0)
     for prio, rule in enumerate(RULES):
         needles = _needles(rule.pattern)
         if needles and not any(w in folded for w in needles):
             continue
         sub = "x" in rule.pattern.groupindex  # the span is one group of a wider match
-        for m in _matches(rule.pattern, text, folded, needles):
+        for m in _matches(rule.pattern, text, folded, needles, digit_run):
             s, e = m.span("x") if sub else m.span()
             if e > s:
                 cands.append(_Cand(s, e, prio, rule, m))

@@ -439,13 +439,19 @@ def test_skipping_rules_without_their_words_finds_the_same(monkeypatch: pytest.M
     assert any(len(g) >= 8 for g in got)
 
 
+def _digit_run(text: str) -> int:
+    return max(map(len, timex._DIGITS.findall(text)), default=0)
+
+
 @pytest.mark.parametrize("pattern", [
     r"(?<![\w])next[ \t]{1,10}(?:week|month)(?!-old)\b",  # a lookahead at the end of the reach
     r"\b(?:May|June)[ \t]+\d{1,2}\b",
+    r"\b\d+(?:\.\d+)?[ \t-]{1,3}days?\b",  # unbounded digits: the text's longest digit run bounds them
 ])
 @pytest.mark.parametrize("text", [
     "next          month-old news, next week, NEXT MONTH",  # at both ends, one vetoed by a lookahead
     "May 5 May 6May 7 June 10, in June 1",  # adjacent windows; a match across two needles
+    "1234567890123.5 days, 2 days, 30 day-long",
     "the İstanbul talks next week on May 5",  # lower() lengthens 'İ': a full scan
     "nothing here",
     "",
@@ -453,7 +459,8 @@ def test_skipping_rules_without_their_words_finds_the_same(monkeypatch: pytest.M
 def test_scanning_near_needles_finds_what_a_full_scan_finds(pattern: str, text: str) -> None:
     rx = re.compile(pattern, re.IGNORECASE)
     folded = text.translate(timex._CASE_FOLD).lower()
-    got = [(m.span(), m.group()) for m in timex._matches(rx, text, folded, timex._needles(rx))]
+    needles = timex._needles(rx)
+    got = [(m.span(), m.group()) for m in timex._matches(rx, text, folded, needles, _digit_run(text))]
     assert got == [(m.span(), m.group()) for m in rx.finditer(text)]
 
 
@@ -466,7 +473,8 @@ def test_every_rule_scanned_near_its_needles_matches_as_a_full_scan() -> None:
     windowed = 0
     for rule in timex.RULES:
         needles = timex._needles(rule.pattern)
-        windowed += bool(needles) and timex._reach(rule.pattern) is not None
-        got = [(m.span(), m.groups()) for m in timex._matches(rule.pattern, text, folded, needles)]
+        windowed += bool(needles) and timex._reach(rule.pattern, _digit_run(text)) is not None
+        got = [(m.span(), m.groups())
+               for m in timex._matches(rule.pattern, text, folded, needles, _digit_run(text))]
         assert got == [(m.span(), m.groups()) for m in rule.pattern.finditer(text)], rule.name
     assert windowed >= 20
