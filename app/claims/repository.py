@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -27,7 +28,17 @@ from sqlalchemy import (
 from sqlalchemy import table as table_clause
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.database import core_table, fts5_match, insert_ignore, pg_tsquery, search_words
+from app.core.database import (
+    Reader,
+    core_table,
+    dialect_of,
+    fts5_match,
+    in_param,
+    insert_ignore,
+    one_of,
+    pg_tsquery,
+    search_words,
+)
 from app.core.pagination import PageParams, SortKey, decode_cursor, page_of, paginate_query
 from app.entities.models import Entity
 
@@ -83,21 +94,22 @@ async def insert_many(session: AsyncSession, rows: list[dict[str, Any]],
     return ids
 
 
-def _about(ids: list[int]) -> Any:
-    return exists().where(ClaimEntity.claim_id == Claim.id, ClaimEntity.entity_id.in_(ids))
+def _about(dialect: str, ids: list[int]) -> Any:
+    return exists().where(ClaimEntity.claim_id == Claim.id, one_of(dialect, ClaimEntity.entity_id, ids))
 
 
-async def list_claims(session: AsyncSession, f: ClaimQuery,
+async def list_claims(session: Reader, f: ClaimQuery,
                       page: PageParams) -> tuple[list[Row[Any]], str | None]:
     """One page of claims as plain rows of the table's columns (no ORM objects: a list page is
     read, never changed, and building instances costs more than the query)."""
+    dialect = dialect_of(session)
     stmt = select(*Claim.__table__.c)
     if f.speaker is not None:
-        stmt = stmt.where(Claim.speaker_id.in_(f.speaker))
+        stmt = stmt.where(one_of(dialect, Claim.speaker_id, f.speaker))
     if f.about is not None:
-        stmt = stmt.where(_about(f.about))
+        stmt = stmt.where(_about(dialect, f.about))
     if f.entity is not None:
-        stmt = stmt.where(or_(Claim.speaker_id.in_(f.entity), _about(f.entity)))
+        stmt = stmt.where(or_(one_of(dialect, Claim.speaker_id, f.entity), _about(dialect, f.entity)))
     if f.kind:
         stmt = stmt.where(Claim.kind == f.kind)
     if f.start:
@@ -110,7 +122,7 @@ async def list_claims(session: AsyncSession, f: ClaimQuery,
         words = search_words(f.q)
         if not words:
             return [], None
-        if session.get_bind().dialect.name == "sqlite":
+        if dialect == "sqlite":
             return await _search_sqlite(session, stmt, words, page)
         # the condition on the row itself (not `id IN (matching ids)`) lets the planner weigh
         # the words: the GIN index then a top-N sort for rare words, the order index read
@@ -131,7 +143,7 @@ def search_key(claim_date: date | None, claim_id: int) -> int:
     return ((claim_date or _UNDATED).toordinal() + _JULIAN_OFFSET) << _ID_BITS | claim_id
 
 
-async def _search_sqlite(session: AsyncSession, stmt: Select[Any], words: list[str],
+async def _search_sqlite(session: Reader, stmt: Select[Any], words: list[str],
                          page: PageParams) -> tuple[list[Row[Any]], str | None]:
     """Full text on SQLite: FTS5 yields matches newest first by rowid (the list order), so a
     page reads `limit + 1` matches instead of sorting all of them."""
@@ -145,21 +157,28 @@ async def _search_sqlite(session: AsyncSession, stmt: Select[Any], words: list[s
     return page_of(rows, CLAIM_ORDER, page)
 
 
-async def entities_of(session: AsyncSession, claim_ids: Sequence[int], entity_ids: Iterable[int]
+@cache
+def _entities_of(dialect: str) -> Any:
+    ent = Entity.__table__.c
+    linked = (select(ClaimEntity.claim_id, ent.id, ent.name, ent.type)
+              .join_from(ClaimEntity, Entity.__table__, ent.id == ClaimEntity.entity_id)
+              .where(in_param(dialect, ClaimEntity.claim_id, "claims")))
+    named = select(literal(0, Integer), ent.id, ent.name, ent.type).where(in_param(dialect, ent.id, "named"))
+    return union_all(linked, named)
+
+
+async def entities_of(session: Reader, claim_ids: Sequence[int], entity_ids: Iterable[int]
                       ) -> tuple[dict[int, list[int]], dict[int, EntityRow]]:
     """In one query: the entities each claim is about ({claim id: entity ids}), and (id, name,
     type) of those and of `entity_ids` (the speakers and intermediaries)."""
     about: dict[int, list[int]] = defaultdict(list)
     refs: dict[int, EntityRow] = {}
-    others = set(entity_ids)
+    others = sorted(set(entity_ids))
     if not claim_ids and not others:
         return about, refs
-    ent = Entity.__table__.c
-    linked = (select(ClaimEntity.claim_id, ent.id, ent.name, ent.type)
-              .join_from(ClaimEntity, Entity.__table__, ent.id == ClaimEntity.entity_id)
-              .where(ClaimEntity.claim_id.in_(claim_ids)))
-    named = select(literal(0, Integer), ent.id, ent.name, ent.type).where(ent.id.in_(others))
-    for claim_id, eid, name, type_ in await session.execute(union_all(linked, named)):
+    stmt = _entities_of(dialect_of(session))
+    rows = await session.execute(stmt, {"claims": list(claim_ids), "named": others})
+    for claim_id, eid, name, type_ in rows:
         refs[eid] = EntityRow(eid, name, type_)
         if claim_id:
             about[claim_id].append(eid)

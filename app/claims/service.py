@@ -9,10 +9,10 @@ from typing import Any
 
 from fastapi import Query
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.core.database import Database
-from app.core.pagination import DateRange, Page, PageParams, id_query
+from app.core.database import Database, Reader
+from app.core.pagination import DateRange, Page, PageParams, id_query, page_json
 from app.entities import repository as entities_repo
 from app.events.dates import day_of
 
@@ -123,9 +123,9 @@ def _ref(e: repo.EntityRow | None) -> dict[str, Any] | None:
     return None if e is None else {"id": e.id, "name": e.name, "type": e.type}
 
 
-async def describe(session: AsyncSession, claims: Sequence[Row[Any]]) -> list[dict[str, Any]]:
-    """Claim rows as `ClaimOut`-shaped dicts (validated once, with their page), their entities
-    read in one query."""
+async def describe(session: Reader, claims: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    """Claim rows as dicts of exactly `ClaimOut`'s shape (every field, in its order, so that they
+    serialise as the model would without being validated), their entities read in one query."""
     named = {i for c in claims for i in (c.speaker_id, c.via_id) if i is not None}
     about, ents = await repo.entities_of(session, [c.id for c in claims], named)
     refs = {i: _ref(e) for i, e in ents.items()}
@@ -137,8 +137,8 @@ async def describe(session: AsyncSession, claims: Sequence[Row[Any]]) -> list[di
                       "name": c.source_name, "kind": c.source_kind, "role": c.source_role,
                       "entity": refs.get(c.speaker_id) if c.speaker_id else None}
         if c.via_text is not None or c.via_id is not None:
-            via = {"text": c.via_text, "name": c.via_name, "kind": c.via_kind,
-                   "entity": refs.get(c.via_id) if c.via_id else None}
+            via = {"text": c.via_text, "start": None, "end": None, "name": c.via_name, "kind": c.via_kind,
+                   "role": None, "entity": refs.get(c.via_id) if c.via_id else None}
         if c.cue_start is not None and c.cue_end is not None:
             cue = {"start": c.cue_start, "end": c.cue_end, "text": c.cue_text or "", "lemma": c.cue_lemma}
         out.append({
@@ -152,13 +152,13 @@ async def describe(session: AsyncSession, claims: Sequence[Row[Any]]) -> list[di
             "via": via,
             "said_on": {"value": c.said_on_value, "date": c.said_on} if c.said_on_value else None,
             "claim_date": c.claim_date,
-            "confidence": c.confidence,
+            "confidence": float(c.confidence),
             "about": [refs[i] for i in about.get(c.id, []) if i in refs],
         })
     return out
 
 
-async def resolve_ref(session: AsyncSession, ref: str | None) -> list[int] | None:
+async def resolve_ref(session: Reader, ref: str | None) -> list[int] | None:
     """A filter's entity reference as ids (None: no filter; []: names nothing, so no results)."""
     return None if ref is None else await entities_repo.ids_for_ref(session, ref)
 
@@ -167,19 +167,32 @@ class ClaimService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def list(self, f: ClaimFilters, dates: DateRange, page: PageParams) -> Page[ClaimOut]:
-        async with self.db.session() as s:
+    async def items(self, f: ClaimFilters, dates: DateRange, page: PageParams
+                    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page: `ClaimOut`-shaped dicts and the next cursor."""
+
+        async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], str | None]:
             query = repo.ClaimQuery(
-                speaker=await resolve_ref(s, f.speaker),
-                about=await resolve_ref(s, f.about),
-                entity=await resolve_ref(s, f.entity),
+                speaker=await resolve_ref(conn, f.speaker),
+                about=await resolve_ref(conn, f.about),
+                entity=await resolve_ref(conn, f.entity),
                 kind=f.kind,
                 start=dates.start,
                 end=dates.end,
                 q=f.q,
                 article_id=f.article_id,
             )
-            rows, nxt = await repo.list_claims(s, query, page)
-            items = await describe(s, rows)
-        # one validation of the whole page (pydantic-core); FastAPI then serialises it as is
+            rows, nxt = await repo.list_claims(conn, query, page)
+            return await describe(conn, rows), nxt
+
+        return await self.db.read(work)
+
+    async def list(self, f: ClaimFilters, dates: DateRange, page: PageParams) -> Page[ClaimOut]:
+        items, nxt = await self.items(f, dates, page)
+        # one validation of the whole page (pydantic-core)
         return CLAIM_PAGE.model_validate({"items": items, "next": nxt, "limit": page.limit})
+
+    async def list_json(self, f: ClaimFilters, dates: DateRange, page: PageParams) -> bytes:
+        """The page as `list` would serialise it, without building and validating the models."""
+        items, nxt = await self.items(f, dates, page)
+        return page_json(items, nxt, page.limit)

@@ -3,35 +3,53 @@
 The engine is created in the application lifespan (`Database.connect`) and disposed on
 shutdown. Services open a unit of work (`async with db.session() as s:`); leaving the block
 commits, an exception rolls back, so a response is only sent after its writes are durable.
-Queries themselves are built only in the domain repositories.
+Reads that change nothing go through `Database.read`: one connection without a transaction,
+run again once if it turns out to have been dropped. Queries themselves are built only in the
+domain repositories.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
+import sqlite3
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
+import aiosqlite
 from sqlalchemy import (
     DateTime,
+    Integer,
     MetaData,
     Select,
     Table,
+    any_,
     bindparam,
     column,
     event,
+    false,
     func,
     literal_column,
     select,
     text,
 )
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import table as table_clause
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -81,14 +99,140 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+# Set while `Database.read` checks a connection out: reads skip the liveness check (they are
+# run again when the connection turns out to be dead), every other checkout pays it.
+_READING: ContextVar[bool] = ContextVar("newsclaims_reading", default=False)
+
+
+def _ping_unless_reading(engine: AsyncEngine) -> Callable[..., None]:
+    """The pool's pre-ping, except for `Database.read`: a ping is a round trip per request
+    (three on asyncpg outside a transaction: BEGIN, `;`, ROLLBACK), which for a short read costs
+    more than the read. A dead connection makes the pool reconnect, as `pool_pre_ping` would."""
+    dialect = engine.dialect
+
+    def checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        if _READING.get():
+            return
+        try:
+            dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi_conn, None):
+                raise sa_exc.InvalidatePoolError() from exc
+            raise
+
+    return checkout
+
+
+class _OneTripCursor:
+    """An aiosqlite cursor that executes, fetches and closes in ONE trip to the connection's
+    thread. aiosqlite's own cursor takes a trip (a queue hand-off, a thread wake-up and a
+    loop wake-up) for creating the cursor, executing, fetching and closing: four per statement,
+    which for a short indexed read costs more CPU than SQLite itself. Rows are buffered, so a
+    "server side" cursor reads all its rows at once (nothing here streams)."""
+
+    def __init__(self, conn: _OneTripConnection) -> None:
+        self._conn = conn
+        self._rows: deque[Any] = deque()
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self.arraysize = 1
+
+    async def __aenter__(self) -> _OneTripCursor:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+    async def execute(self, sql: str, parameters: Any = None) -> _OneTripCursor:
+        result = await self._conn._execute(_run, self._conn._conn, False, sql, parameters or ())
+        self.description, self.rowcount, self.lastrowid, rows = result
+        self._rows = deque(rows)
+        return self
+
+    async def executemany(self, sql: str, parameters: Any) -> _OneTripCursor:
+        result = await self._conn._execute(_run, self._conn._conn, True, sql, parameters)
+        self.description, self.rowcount, self.lastrowid, rows = result
+        self._rows = deque(rows)
+        return self
+
+    async def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        n = min(len(self._rows), self.arraysize if size is None else size)
+        return [self._rows.popleft() for _ in range(n)]
+
+    async def fetchall(self) -> list[Any]:
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+    async def close(self) -> None:
+        self._rows.clear()
+
+
+def _run(conn: sqlite3.Connection, many: bool, sql: str, params: Any
+         ) -> tuple[Any, int, int | None, list[Any]]:
+    """On the connection's thread: the whole statement, (description, rowcount, lastrowid, rows)."""
+    cur = conn.cursor()
+    try:
+        if many:
+            cur.executemany(sql, params)
+        else:
+            cur.execute(sql, params)
+        rows = cur.fetchall() if cur.description else []
+        return cur.description, cur.rowcount, cur.lastrowid, rows
+    finally:
+        cur.close()
+
+
+class _OneTripConnection(aiosqlite.Connection):
+    """aiosqlite with `_OneTripCursor`s, and COMMIT/ROLLBACK only when a transaction is open
+    (sqlite3 begins one only before a write, so after a read there is nothing to end: no trip)."""
+
+    def cursor(self) -> Any:
+        return _OneTripCursor(self)
+
+    async def commit(self) -> None:
+        if self._conn.in_transaction:
+            await self._execute(self._conn.commit)
+
+    async def rollback(self) -> None:
+        if self._conn.in_transaction:
+            await self._execute(self._conn.rollback)
+
+
+def _sqlite_creator(url: str) -> Callable[[], Awaitable[aiosqlite.Connection]]:
+    """Connects as SQLAlchemy's aiosqlite dialect does (same sqlite3 arguments), with
+    `_OneTripConnection`."""
+    u = make_url(url)
+    cargs, cparams = u.get_dialect()().create_connect_args(u)
+
+    async def connect() -> aiosqlite.Connection:
+        conn = _OneTripConnection(partial(sqlite3.connect, *cargs, **cparams), 64)
+        conn._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connections
+        return await conn
+
+    return connect
+
+
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
-    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
-    if url.startswith("postgresql"):
+    kwargs: dict[str, Any] = {"echo": echo}
+    if url.startswith("sqlite+aiosqlite"):
+        kwargs.update(async_creator=_sqlite_creator(url))
+    if url.startswith("postgresql") or make_url(url).database not in (None, "", ":memory:"):
+        # SQLite files too: past the pool size, each request would open (a thread, PRAGMAs)
+        # and close a connection of its own
         kwargs.update(pool_size=pool_size, max_overflow=pool_size)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine.pool, "checkout", _ping_unless_reading(engine))
     return engine
+
+
+T = TypeVar("T")
 
 
 class Database:
@@ -121,6 +265,33 @@ class Database:
                 await session.rollback()
                 raise
 
+    async def read(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run `work` (reads only) on one connection outside any transaction, once more on a
+        fresh connection if the first turns out to be dead (a database restart or failover
+        since it was last used: the pool then replaces every connection older than that).
+
+        No BEGIN/COMMIT and no pre-ping: on PostgreSQL in autocommit, each statement reads its
+        own snapshot, as it does inside a READ COMMITTED transaction; SQLite's driver opens no
+        transaction before a read anyway.
+        """
+        for attempt in (1, 2):
+            token = _READING.set(True)
+            try:
+                try:
+                    conn = await self.engine.connect()
+                finally:
+                    _READING.reset(token)
+                try:
+                    if self.dialect == "postgresql":
+                        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    return await work(conn)
+                finally:
+                    await conn.close()
+            except sa_exc.DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
     async def ping(self) -> bool:
         """Whether the database answers (readiness)."""
         try:
@@ -146,6 +317,39 @@ def is_transient(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", None)
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     return code in _RETRY_SQLSTATES or "database is locked" in str(orig or "")
+
+
+# what read-only repository functions take: a unit of work's session or `Database.read`'s connection
+Reader = AsyncSession | AsyncConnection
+
+
+def dialect_of(db: Reader) -> str:
+    """The database dialect's name ('sqlite', 'postgresql') behind a session or connection."""
+    if isinstance(db, AsyncConnection):
+        return db.dialect.name
+    return db.get_bind().dialect.name
+
+
+def one_of(dialect: str, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN ids`, written so that the statement does not depend on how many ids there
+    are where that matters: `=` for one (the planner can then read an ordered index range), and
+    on PostgreSQL `= ANY(array)` for several (asyncpg prepares an `IN` list once per length)."""
+    if not ids:
+        return false()
+    if len(ids) == 1:
+        return column == ids[0]
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def in_param(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
+    """`column IN :name` for a list of ids given at execution: a statement built once and
+    reused (SQLAlchemy then need not rebuild it nor recompute its cache key per request);
+    `= ANY(array)` on PostgreSQL, an expanding `IN` on SQLite."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def core_table(model: type[Base]) -> Table:

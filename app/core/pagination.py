@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from fastapi import Path, Query, Request
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 from sqlalchemy import Select, and_, literal, or_, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -72,6 +73,14 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
     next: str | None = Field(description="Cursor of the next page (pass as `cursor`); null on the last page.")
     limit: int = Field(description="The page size used (requested `limit`, capped).")
+
+
+def page_json(items: list[dict[str, Any]], nxt: str | None, limit: int) -> bytes:
+    """A `Page` as JSON bytes from items that are already dicts of exactly the item model's
+    shape (every field, in declaration order, with JSON-compatible values): the bytes FastAPI
+    writes for the validated `Page`, for a fraction of the CPU (list pages are the hot path).
+    tests/api pins the equality per list endpoint."""
+    return to_json({"items": items, "next": nxt, "limit": limit})
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles.models import Article
 from app.claims.models import Claim, ClaimEntity
-from app.core.database import core_table, insert_ignore, utcnow
+from app.core.database import Reader, core_table, insert_ignore, utcnow
 from app.core.pagination import ID_MAX, PageParams, SortKey, page_of, paginate_query
 from app.events.models import Event, EventParticipant
 from app.extraction.names import compatible, fold, surname_key
@@ -219,7 +219,7 @@ async def add_mentions(session: AsyncSession, article_id: int,
         await session.execute(insert(core_table(Mention)), values)
 
 
-async def ids_for_ref(session: AsyncSession, ref: str) -> list[int]:
+async def ids_for_ref(session: Reader, ref: str) -> list[int]:
     """Entity ids a filter value names: a numeric id, or a name matched on any stored alias."""
     ref = ref.strip()
     if ref.isdigit():

@@ -6,25 +6,28 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Date,
     Integer,
     Row,
     String,
+    cast,
     delete,
     exists,
     func,
     insert,
     literal,
     literal_column,
+    null,
     select,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.database import core_table, insert_ignore, utcnow
+from app.core.database import Reader, core_table, dialect_of, in_param, insert_ignore, one_of, utcnow
 from app.core.pagination import PageParams, SortKey, page_of, paginate_query
 from app.entities.models import Entity
 
@@ -113,10 +116,11 @@ async def add_reports(
 
 
 async def list_events(
-    session: AsyncSession, f: EventQuery, page: PageParams
+    session: Reader, f: EventQuery, page: PageParams
 ) -> tuple[list[Row[Any]], str | None]:
     """One page of events as plain rows of the table's columns (no ORM objects: the page is
     only read)."""
+    dialect = dialect_of(session)
     stmt = select(*Event.__table__.c)
     keys = EVENT_ORDER
     if f.entity is not None and len(f.entity) == 1:
@@ -136,10 +140,11 @@ async def list_events(
         keys = _timeline_order(part.event_date, part.event_id)
     elif f.entity is not None:
         stmt = stmt.where(
-            exists().where(EventParticipant.event_id == Event.id, EventParticipant.entity_id.in_(f.entity))
+            exists().where(EventParticipant.event_id == Event.id,
+                           one_of(dialect, EventParticipant.entity_id, f.entity))
         )
     if f.place is not None:
-        stmt = stmt.where(Event.place_id.in_(f.place))
+        stmt = stmt.where(one_of(dialect, Event.place_id, f.place))
     if f.type:
         stmt = stmt.where(Event.type == f.type)
     if f.status:
@@ -162,56 +167,78 @@ def _timeline_order(date_key: Any, event_id: Any) -> tuple[SortKey, SortKey]:
     return (SortKey(date_key, EVENT_ORDER[0].get, "date"), SortKey(event_id, EVENT_ORDER[1].get))
 
 
+class Report(NamedTuple):
+    """One article's report of an event (an `event_sources` row, as lists show it)."""
+
+    article_id: int
+    local_id: str
+    status: str
+    summary: str
+    trigger_start: int
+    trigger_end: int
+    trigger_text: str
+
+
 @dataclass
 class EventLinks:
-    """What a page of events refers to: participants and claims per event, and the entities."""
+    """What a page of events refers to: participants, claims and reports per event, and the
+    entities."""
 
     participants: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     claims: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    reports: dict[int, list[Report]] = field(default_factory=lambda: defaultdict(list))
     entities: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
-_PARTICIPANT, _PLACE, _CLAIM = 1, 2, 3
+_PARTICIPANT, _PLACE, _CLAIM, _REPORT = 1, 2, 3, 4
 
 
-async def links_of(session: AsyncSession, ids: Sequence[int], places: Iterable[int]) -> EventLinks:
-    """Participants (with their entities), claim links and the places' entities of these events,
-    in one query: (kind, event id, id, name, type) rows."""
+@cache
+def _links_of(dialect: str) -> Any:
+    ent, part, ec = Entity.__table__.c, EventParticipant.__table__.c, EventClaim.__table__.c
+    src = EventSource.__table__.c
+    text, number = cast(null(), String), cast(null(), Integer)
+    # (kind, event id, id, name, type, then a report's other columns): one round trip for all
+    return union_all(
+        select(literal(_PARTICIPANT, Integer), part.event_id, ent.id, ent.name, ent.type,
+               number, number, number, text, text)
+        .join_from(EventParticipant.__table__, Entity.__table__, ent.id == part.entity_id)
+        .where(in_param(dialect, part.event_id, "events")).distinct(),
+        select(literal(_PLACE, Integer), literal(0, Integer), ent.id, ent.name, ent.type,
+               number, number, number, text, text)
+        .where(in_param(dialect, ent.id, "places")),
+        select(literal(_CLAIM, Integer), ec.event_id, ec.claim_id, text, text,
+               number, number, number, text, text)
+        .where(in_param(dialect, ec.event_id, "events")),
+        select(literal(_REPORT, Integer), src.event_id, src.id, src.local_id, src.status, src.article_id,
+               src.trigger_start, src.trigger_end, src.summary, src.trigger_text)
+        .where(in_param(dialect, src.event_id, "events")),
+    )
+
+
+async def links_of(session: Reader, ids: Sequence[int], places: Iterable[int]) -> EventLinks:
+    """Participants (with their entities), claim links, reports (oldest first) and the places'
+    entities of these events, in one query."""
     out = EventLinks()
-    wanted = set(places)
+    wanted = sorted(set(places))
     if not ids and not wanted:
         return out
-    ent, part, ec = Entity.__table__.c, EventParticipant.__table__.c, EventClaim.__table__.c
-    blank = literal(None, String)
-    stmt = union_all(
-        select(literal(_PARTICIPANT, Integer), part.event_id, ent.id, ent.name, ent.type)
-        .join_from(EventParticipant.__table__, Entity.__table__, ent.id == part.entity_id)
-        .where(part.event_id.in_(ids)).distinct(),
-        select(literal(_PLACE, Integer), literal(0, Integer), ent.id, ent.name, ent.type)
-        .where(ent.id.in_(wanted)),
-        select(literal(_CLAIM, Integer), ec.event_id, ec.claim_id, blank, blank).where(ec.event_id.in_(ids)),
-    )
-    for kind, event_id, ref, name, type_ in await session.execute(stmt):
+    rows = await session.execute(_links_of(dialect_of(session)), {"events": list(ids), "places": wanted})
+    reports: list[tuple[int, int, Report]] = []
+    for kind, event_id, ref, name, type_, article_id, start, end, summary, trigger in rows:
         if kind == _CLAIM:
             out.claims[event_id].append(ref)
-            continue
-        out.entities[ref] = (name, type_)
-        if kind == _PARTICIPANT:
-            out.participants[event_id].append(ref)
+        elif kind == _REPORT:
+            reports.append((ref, event_id, Report(article_id, name, type_, summary, start, end, trigger)))
+        else:
+            out.entities[ref] = (name, type_)
+            if kind == _PARTICIPANT:
+                out.participants[event_id].append(ref)
     for lists in (out.participants, out.claims):
         for refs in lists.values():
             refs.sort()
-    return out
-
-
-async def sources_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
-    """Each event's reports (event_sources rows), oldest first."""
-    out: dict[int, list[Row[Any]]] = defaultdict(list)
-    if ids:
-        src = EventSource.__table__.c
-        rows = await session.execute(select(*src).where(src.event_id.in_(ids)).order_by(src.id))
-        for row in rows:
-            out[row.event_id].append(row)
+    for _, event_id, report in sorted(reports, key=lambda r: r[0]):
+        out.reports[event_id].append(report)
     return out
 
 

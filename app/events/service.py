@@ -8,11 +8,11 @@ from typing import Any
 
 from fastapi import Query
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.claims.service import resolve_ref
-from app.core.database import Database
-from app.core.pagination import DateRange, Page, PageParams, id_query
+from app.core.database import Database, Reader
+from app.core.pagination import DateRange, Page, PageParams, id_query, page_json
 
 from . import repository as repo
 from .dates import timeml_range
@@ -130,12 +130,12 @@ async def store_document_events(
     await repo.add_reports(session, article_id, reports)
 
 
-async def describe(session: AsyncSession, events: Sequence[Row[Any]]) -> list[dict[str, Any]]:
-    """Event rows as `EventOut`-shaped dicts (validated once, with their page): two queries
-    for everything the page refers to."""
+async def describe(session: Reader, events: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    """Event rows as dicts of exactly `EventOut`'s shape (every field, in its order, so that they
+    serialise as the model would without being validated): one query for everything the page
+    refers to."""
     ids = [e.id for e in events]
     links = await repo.links_of(session, ids, {e.place_id for e in events if e.place_id})
-    sources = await repo.sources_of(session, ids)
     refs = {i: {"id": i, "name": name, "type": type_} for i, (name, type_) in links.entities.items()}
     return [
         {
@@ -150,11 +150,11 @@ async def describe(session: AsyncSession, events: Sequence[Row[Any]]) -> list[di
                 {
                     "article_id": s.article_id,
                     "local_id": s.local_id,
+                    "trigger": {"start": s.trigger_start, "end": s.trigger_end, "text": s.trigger_text},
                     "status": s.status,
                     "summary": s.summary,
-                    "trigger": {"start": s.trigger_start, "end": s.trigger_end, "text": s.trigger_text},
                 }
-                for s in sources.get(e.id, [])
+                for s in links.reports.get(e.id, [])
             ],
             "claim_ids": links.claims.get(e.id, []),
         }
@@ -166,18 +166,31 @@ class EventService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def list(self, f: EventFilters, dates: DateRange, page: PageParams) -> Page[EventOut]:
-        async with self.db.session() as s:
+    async def items(self, f: EventFilters, dates: DateRange, page: PageParams
+                    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page: `EventOut`-shaped dicts and the next cursor."""
+
+        async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], str | None]:
             query = repo.EventQuery(
-                entity=await resolve_ref(s, f.entity),
-                place=await resolve_ref(s, f.place),
+                entity=await resolve_ref(conn, f.entity),
+                place=await resolve_ref(conn, f.place),
                 type=f.type,
                 status=f.status,
                 start=dates.start,
                 end=dates.end,
                 article_id=f.article_id,
             )
-            rows, nxt = await repo.list_events(s, query, page)
-            items = await describe(s, rows)
-        # one validation of the whole page (pydantic-core); FastAPI then serialises it as is
+            rows, nxt = await repo.list_events(conn, query, page)
+            return await describe(conn, rows), nxt
+
+        return await self.db.read(work)
+
+    async def list(self, f: EventFilters, dates: DateRange, page: PageParams) -> Page[EventOut]:
+        items, nxt = await self.items(f, dates, page)
+        # one validation of the whole page (pydantic-core)
         return EVENT_PAGE.model_validate({"items": items, "next": nxt, "limit": page.limit})
+
+    async def list_json(self, f: EventFilters, dates: DateRange, page: PageParams) -> bytes:
+        """The page as `list` would serialise it, without building and validating the models."""
+        items, nxt = await self.items(f, dates, page)
+        return page_json(items, nxt, page.limit)

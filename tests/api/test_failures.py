@@ -54,7 +54,7 @@ async def test_unexpected_errors_are_500_problems_without_internals(
     async def boom(self: ClaimService, *args: Any) -> Any:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(ClaimService, "list", boom)
+    monkeypatch.setattr(ClaimService, "items", boom)  # what every claim list reads through
     r = await client.get("/v1/claims", headers={"X-Request-ID": "boom-1"})
     assert r.status_code == 500
     assert r.headers["content-type"] == "application/problem+json"
