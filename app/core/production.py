@@ -5,7 +5,7 @@ Middleware, outermost first (each sees what the ones before it decided):
 1. `ProxyHeadersMiddleware` - client address and scheme from `X-Forwarded-*`, believed only when
    the peer is one of `trusted_proxies` (the gateway);
 2. `RequestContextMiddleware` - request id, JSON access log;
-3. `MetricsMiddleware` - counts and latency by route template;
+3. `MetricsMiddleware` - counts and latency by route template (when `/metrics` is served);
 4. `RequestLimitsMiddleware` - 413/414/415/422 before anything is buffered or parsed;
 5. `AuthMiddleware` - API keys and scopes;
 6. `IdempotencyMiddleware` - `Idempotency-Key` claims and replays (after auth: keys are per
@@ -100,7 +100,8 @@ def install_production(app: FastAPI, settings: Settings, *, keys: KeyStore,
                        stale_s=max(300.0, 4 * settings.extraction_timeout_s))
     app.add_middleware(AuthMiddleware, mode=settings.auth, authenticate=authenticate, any_keys=any_keys)
     app.add_middleware(RequestLimitsMiddleware, limits=limits)
-    app.add_middleware(MetricsMiddleware)
+    if settings.metrics_enabled:  # nobody can read the counters otherwise: no need to keep them
+        app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
