@@ -58,6 +58,9 @@ FUNCTION_DEPS = frozenset({"prep", "prt", "mark", "advmod", "neg", "aux", "auxpa
 MAX_DEPTH = 60  # ancestor walks stop here (real parses are far shallower)
 # a token's children with these relations are features of it (in this order)
 KID_DEPS = ("ccomp", "nsubj", "nsubjpass", "dobj", "xcomp", "mark", "agent", "pobj", "dative")
+_KID_BIT = {d: 1 << k for k, d in enumerate(KID_DEPS)}
+# the relations present, in KID_DEPS order, for every combination of bits
+_KIDS_OF_MASK = [tuple(d for k, d in enumerate(KID_DEPS) if m >> k & 1) for m in range(1 << len(KID_DEPS))]
 
 
 def _dist(d: int) -> str:
@@ -112,9 +115,16 @@ class TokenTable:
         self.tag, self.ent = tag, ent
         self.texts, self.sent_start = texts, starts
         children: list[list[int]] = [[] for _ in range(n)]
+        kid_mask = [0] * n  # which of KID_DEPS hang from each token, as bits
+        subj = [-1] * n  # each token's first subject child
         for i, h in enumerate(head):
             if h != i:
                 children[h].append(i)
+                d = dep[i]
+                if d in _KID_BIT:
+                    kid_mask[h] |= _KID_BIT[d]
+                    if subj[h] < 0 and (d == "nsubj" or d == "nsubjpass"):
+                        subj[h] = i
         self.children = children
         bounds = [*sent_starts[1:], n]
         self.sents: list[tuple[int, int]] = list(zip(sent_starts, bounds, strict=True)) if n else []
@@ -128,8 +138,6 @@ class TokenTable:
         self.qm: list[bool] = []  # a quotation mark token (the base feature "qm")
         self.lemdep: list[str] = []  # "lemma|relation": the "ld" feature, and "-1d"/"+1d" of neighbours
         base, short, qm, lemdep = self.base, self.short, self.qm, self.lemdep
-        kid_deps = KID_DEPS
-        subj_deps = ("nsubj", "nsubjpass")
         for i in range(n):
             lem, d, p = lemma[i], dep[i], pos[i]
             h = head[i]
@@ -143,19 +151,15 @@ class TokenTable:
             if ctype:
                 f.append("cue=" + ctype)
                 f.append("cued=" + ctype + "|" + d)
-            kids_i = children[i]
-            if kids_i:
-                kids = [dep[c] for c in kids_i]
-                for k in kid_deps:
-                    if k in kids:
-                        f.append("k=" + k)
-                        f.append("lk=" + lem + "|" + k)
-                for c in kids_i:
-                    if dep[c] in subj_deps:
-                        sj = ent[c] or pos[c]
-                        f.append("sj=" + sj)
-                        f.append("lsj=" + lem + "|" + sj)
-                        break
+            if kid_mask[i]:
+                for k in _KIDS_OF_MASK[kid_mask[i]]:
+                    f.append("k=" + k)
+                    f.append("lk=" + lem + "|" + k)
+                c = subj[i]
+                if c >= 0:
+                    sj = ent[c] or pos[c]
+                    f.append("sj=" + sj)
+                    f.append("lsj=" + lem + "|" + sj)
             f.append("hld=" + lh + "|" + d)
             f.append("suf=" + low[-3:])
             t = texts[i]
@@ -194,6 +198,8 @@ class TokenTable:
 
     def anchor(self, cue: Sequence[int]) -> int:
         """The syntactic head of a cue span (see `cue_anchor`), on indices."""
+        if len(cue) == 1:
+            return cue[0]
         ids = set(cue)
         heads = [t for t in cue if self.head[t] not in ids or self.head[t] == t]
         verbs = [t for t in heads if self.pos[t] in ("VERB", "AUX")] or [
@@ -316,6 +322,8 @@ class TokenTable:
 
 def cue_anchor(cue: Sequence[Token]) -> Token:
     """The syntactic head of a cue span: the token whose head lies outside it (verbs preferred)."""
+    if len(cue) == 1:  # most cues; the rules below pick the token itself
+        return cue[0]
     ids = {t.i for t in cue}
     heads = [t for t in cue if t.head.i not in ids or t.head.i == t.i]
     verbs = [t for t in heads if t.pos_ in ("VERB", "AUX")] or [t for t in cue if t.pos_ == "VERB"]
