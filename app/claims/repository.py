@@ -14,6 +14,8 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
+    String,
+    bindparam,
     column,
     delete,
     exists,
@@ -35,11 +37,10 @@ from app.core.database import (
     fts5_match,
     in_param,
     insert_ignore,
-    one_of,
-    pg_tsquery,
+    pg_tsquery_param,
     search_words,
 )
-from app.core.pagination import PageParams, SortKey, decode_cursor, page_of, paginate_query
+from app.core.pagination import PageParams, SortKey, decode_cursor, page_binds, page_of, paginate_bound
 from app.entities.models import Entity
 
 from .models import Claim, ClaimEntity
@@ -94,8 +95,58 @@ async def insert_many(session: AsyncSession, rows: list[dict[str, Any]],
     return ids
 
 
-def _about(dialect: str, ids: list[int]) -> Any:
-    return exists().where(ClaimEntity.claim_id == Claim.id, one_of(dialect, ClaimEntity.entity_id, ids))
+# how an entity filter's ids are bound: no filter, one id (`=`), several (a list)
+_NONE, _ONE, _MANY = 0, 1, 2
+
+
+def _shape(ids: list[int] | None) -> int:
+    return _NONE if ids is None else (_ONE if len(ids) == 1 else _MANY)
+
+
+def _is(dialect: str, column: Any, shape: int, name: str) -> Any:
+    return column == bindparam(name) if shape == _ONE else in_param(dialect, column, name)
+
+
+def _about(dialect: str, shape: int, name: str) -> Any:
+    return exists().where(ClaimEntity.claim_id == Claim.id, _is(dialect, ClaimEntity.entity_id, shape, name))
+
+
+@cache
+def _list_statement(dialect: str, speaker: int, about: int, entity: int, kind: bool, start: bool, end: bool,
+                    article: bool, q: bool, cursor: bool) -> Select[Any]:
+    """The page query of one shape of filters, every value a named parameter: built once per
+    shape (the SQL, hence the plans, are those of a statement built per request)."""
+    stmt = select(*Claim.__table__.c)
+    if speaker:
+        stmt = stmt.where(_is(dialect, Claim.speaker_id, speaker, "speaker"))
+    if about:
+        stmt = stmt.where(_about(dialect, about, "about"))
+    if entity:
+        stmt = stmt.where(or_(_is(dialect, Claim.speaker_id, entity, "entity"),
+                              _about(dialect, entity, "entity")))
+    if kind:
+        stmt = stmt.where(Claim.kind == bindparam("kind"))
+    if start:
+        stmt = stmt.where(Claim.claim_date >= bindparam("start", type_=Date))
+    if end:
+        stmt = stmt.where(Claim.claim_date <= bindparam("end", type_=Date))
+    if article:
+        stmt = stmt.where(Claim.article_id == bindparam("article"))
+    if q and dialect == "sqlite":
+        # FTS5 yields matches newest first by rowid (the list order, migration 0005), so a page
+        # reads `limit + 1` matches instead of sorting all of them
+        key = _SEARCH.c.rowid
+        stmt = (stmt.select_from(_SEARCH.join(Claim.__table__, Claim.id == key.op("&")((1 << _ID_BITS) - 1)))
+                .where(literal_column("claims_search").op("MATCH")(bindparam("q", type_=String))))
+        if cursor:
+            stmt = stmt.where(key < bindparam("search_after", type_=Integer))
+        return stmt.order_by(key.desc()).limit(bindparam("page_limit", type_=Integer))
+    if q:
+        # the condition on the row itself (not `id IN (matching ids)`) lets the planner weigh
+        # the words: the GIN index then a top-N sort for rare words, the order index read
+        # backwards with this filter for common ones
+        stmt = stmt.where(literal_column("claims.search").op("@@")(pg_tsquery_param("q")))
+    return paginate_bound(stmt, CLAIM_ORDER, cursor)
 
 
 async def list_claims(session: Reader, f: ClaimQuery,
@@ -103,32 +154,32 @@ async def list_claims(session: Reader, f: ClaimQuery,
     """One page of claims as plain rows of the table's columns (no ORM objects: a list page is
     read, never changed, and building instances costs more than the query)."""
     dialect = dialect_of(session)
-    stmt = select(*Claim.__table__.c)
-    if f.speaker is not None:
-        stmt = stmt.where(one_of(dialect, Claim.speaker_id, f.speaker))
-    if f.about is not None:
-        stmt = stmt.where(_about(dialect, f.about))
-    if f.entity is not None:
-        stmt = stmt.where(or_(one_of(dialect, Claim.speaker_id, f.entity), _about(dialect, f.entity)))
-    if f.kind:
-        stmt = stmt.where(Claim.kind == f.kind)
-    if f.start:
-        stmt = stmt.where(Claim.claim_date >= f.start)
-    if f.end:
-        stmt = stmt.where(Claim.claim_date <= f.end)
-    if f.article_id is not None:
-        stmt = stmt.where(Claim.article_id == f.article_id)
+    if any(ids is not None and not ids for ids in (f.speaker, f.about, f.entity)):
+        return [], None  # a name that names no entity
+    binds: dict[str, Any] = {}
+    for name, ids in (("speaker", f.speaker), ("about", f.about), ("entity", f.entity)):
+        if ids is not None:
+            binds[name] = ids[0] if len(ids) == 1 else list(ids)
+    filters = (("kind", f.kind or None), ("start", f.start), ("end", f.end), ("article", f.article_id))
+    for name, value in filters:
+        if value is not None:
+            binds[name] = value
+    words = None
     if f.q is not None:
         words = search_words(f.q)
         if not words:
             return [], None
-        if dialect == "sqlite":
-            return await _search_sqlite(session, stmt, words, page)
-        # the condition on the row itself (not `id IN (matching ids)`) lets the planner weigh
-        # the words: the GIN index then a top-N sort for rare words, the order index read
-        # backwards with this filter for common ones
-        stmt = stmt.where(literal_column("claims.search").op("@@")(pg_tsquery(words)))
-    rows = (await session.execute(paginate_query(stmt, CLAIM_ORDER, page))).all()
+        binds["q"] = fts5_match(words) if dialect == "sqlite" else " ".join(words)
+    if words is not None and dialect == "sqlite":
+        binds["page_limit"] = page.limit + 1
+        if page.cursor:
+            binds["search_after"] = search_key(*decode_cursor(page.cursor, CLAIM_ORDER))
+    else:
+        binds.update(page_binds(CLAIM_ORDER, page))
+    stmt = _list_statement(dialect, _shape(f.speaker), _shape(f.about), _shape(f.entity), "kind" in binds,
+                           "start" in binds, "end" in binds, "article" in binds, words is not None,
+                           bool(page.cursor))
+    rows = (await session.execute(stmt, binds)).all()
     return page_of(rows, CLAIM_ORDER, page)
 
 
@@ -141,20 +192,6 @@ _JULIAN_OFFSET = 1721424  # date.toordinal() + this = SQLite's integer julian da
 def search_key(claim_date: date | None, claim_id: int) -> int:
     """A claim's `claims_search` rowid: its list position (date, then id) as one integer."""
     return ((claim_date or _UNDATED).toordinal() + _JULIAN_OFFSET) << _ID_BITS | claim_id
-
-
-async def _search_sqlite(session: Reader, stmt: Select[Any], words: list[str],
-                         page: PageParams) -> tuple[list[Row[Any]], str | None]:
-    """Full text on SQLite: FTS5 yields matches newest first by rowid (the list order), so a
-    page reads `limit + 1` matches instead of sorting all of them."""
-    key = _SEARCH.c.rowid
-    stmt = (stmt.select_from(_SEARCH.join(Claim.__table__, Claim.id == key.op("&")((1 << _ID_BITS) - 1)))
-            .where(literal_column("claims_search").op("MATCH")(fts5_match(words))))
-    if page.cursor:
-        claim_date, claim_id = decode_cursor(page.cursor, CLAIM_ORDER)
-        stmt = stmt.where(key < search_key(claim_date, claim_id))
-    rows = (await session.execute(stmt.order_by(key.desc()).limit(page.limit + 1))).all()
-    return page_of(rows, CLAIM_ORDER, page)
 
 
 @cache

@@ -26,12 +26,12 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Select,
+    String,
     Table,
     any_,
     bindparam,
     column,
     event,
-    false,
     func,
     literal_column,
     select,
@@ -330,19 +330,6 @@ def dialect_of(db: Reader) -> str:
     return db.get_bind().dialect.name
 
 
-def one_of(dialect: str, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
-    """`column IN ids`, written so that the statement does not depend on how many ids there
-    are where that matters: `=` for one (the planner can then read an ordered index range), and
-    on PostgreSQL `= ANY(array)` for several (asyncpg prepares an `IN` list once per length)."""
-    if not ids:
-        return false()
-    if len(ids) == 1:
-        return column == ids[0]
-    if dialect == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(Integer)))
-    return column.in_(ids)
-
-
 def in_param(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
     """`column IN :name` for a list of ids given at execution: a statement built once and
     reused (SQLAlchemy then need not rebuild it nor recompute its cache key per request);
@@ -386,6 +373,11 @@ def fts5_match(words: Sequence[str]) -> str:
 def pg_tsquery(words: Sequence[str]) -> Any:
     """PostgreSQL's query of these words (`plainto_tsquery` parses them: no query syntax)."""
     return func.plainto_tsquery(literal_column("'english'::regconfig"), " ".join(words))
+
+
+def pg_tsquery_param(name: str) -> Any:
+    """`pg_tsquery` of the words given at execution as one string under `name`."""
+    return func.plainto_tsquery(literal_column("'english'::regconfig"), bindparam(name, type_=String))
 
 
 def fulltext_ids(dialect: str, table: str, q: str) -> Select[Any] | None:

@@ -19,8 +19,8 @@ from typing import Any, Generic, TypeVar
 from fastapi import Path, Query, Request
 from pydantic import BaseModel, Field
 from pydantic_core import to_json
-from sqlalchemy import Select, and_, literal, or_, tuple_
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Integer, Select, and_, bindparam, literal, or_, tuple_
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from .errors import Invalid, InvalidCursor
 from .settings import Settings
@@ -136,7 +136,8 @@ def after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]
     """
     if len({k.desc for k in keys}) == 1:
         row = tuple_(*(k.expr for k in keys))
-        bound = tuple_(*(literal(v, k.expr.type) for k, v in zip(keys, values, strict=True)))
+        bound = tuple_(*(v if isinstance(v, BindParameter) else literal(v, k.expr.type)
+                         for k, v in zip(keys, values, strict=True)))
         return row < bound if keys[0].desc else row > bound
     clauses = []
     for i, key in enumerate(keys):
@@ -152,6 +153,26 @@ def paginate_query(stmt: Select[Any], keys: Sequence[SortKey], params: PageParam
         stmt = stmt.where(after(keys, decode_cursor(params.cursor, keys)))
     order = [k.expr.desc() if k.desc else k.expr.asc() for k in keys]
     return stmt.order_by(*order).limit(params.limit + 1)
+
+
+def paginate_bound(stmt: Select[Any], keys: Sequence[SortKey], cursor: bool) -> Select[Any]:
+    """`paginate_query` with the cursor's values and the limit left as named parameters (given
+    by `page_binds`): a statement built once per shape of query and reused, so that SQLAlchemy
+    neither rebuilds it nor recomputes its cache key per request. Same SQL, same plans."""
+    if cursor:
+        bound = [bindparam(f"after_{i}", type_=k.expr.type) for i, k in enumerate(keys)]
+        stmt = stmt.where(after(keys, bound))
+    order = [k.expr.desc() if k.desc else k.expr.asc() for k in keys]
+    return stmt.order_by(*order).limit(bindparam("page_limit", type_=Integer))
+
+
+def page_binds(keys: Sequence[SortKey], params: PageParams) -> dict[str, Any]:
+    """The parameters of a `paginate_bound` statement for this page."""
+    binds: dict[str, Any] = {"page_limit": params.limit + 1}
+    if params.cursor:
+        for i, value in enumerate(decode_cursor(params.cursor, keys)):
+            binds[f"after_{i}"] = value
+    return binds
 
 
 def page_of(rows: Sequence[Row], keys: Sequence[SortKey], params: PageParams) -> tuple[list[Row], str | None]:

@@ -13,7 +13,9 @@ from sqlalchemy import (
     Date,
     Integer,
     Row,
+    Select,
     String,
+    bindparam,
     cast,
     delete,
     exists,
@@ -27,8 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.database import Reader, core_table, dialect_of, in_param, insert_ignore, one_of, utcnow
-from app.core.pagination import PageParams, SortKey, page_of, paginate_query
+from app.core.database import Reader, core_table, dialect_of, in_param, insert_ignore, utcnow
+from app.core.pagination import PageParams, SortKey, page_binds, page_of, paginate_bound
 from app.entities.models import Entity
 
 from .models import Event, EventClaim, EventParticipant, EventSource
@@ -115,15 +117,15 @@ async def add_reports(
                               [{"event_id": e, "claim_id": c} for e, c in links])
 
 
-async def list_events(
-    session: Reader, f: EventQuery, page: PageParams
-) -> tuple[list[Row[Any]], str | None]:
-    """One page of events as plain rows of the table's columns (no ORM objects: the page is
-    only read)."""
-    dialect = dialect_of(session)
+@cache
+def _list_statement(dialect: str, entity: int, place: int, type_: bool, status: bool, start: bool, end: bool,
+                    article: bool, cursor: bool) -> tuple[Select[Any], tuple[SortKey, SortKey]]:
+    """The page query of one shape of filters (entity and place: 0 none, 1 one id, 2 several),
+    every value a named parameter: built once per shape (same SQL, hence plans, as a statement
+    built per request), with the order it pages in."""
     stmt = select(*Event.__table__.c)
     keys = EVENT_ORDER
-    if f.entity is not None and len(f.entity) == 1:
+    if entity == 1:
         # one participant: read its events in timeline order from `ix_event_participants_timeline`
         # (migration 0005), the date window as a range of the index (date_start <= date_end);
         # one row per event (the participant's row from its first reporting article)
@@ -132,33 +134,58 @@ async def list_events(
                  .where(other.event_id == part.event_id, other.entity_id == part.entity_id)
                  .scalar_subquery())
         stmt = (stmt.select_from(EventParticipant.__table__.join(Event.__table__, Event.id == part.event_id))
-                .where(part.entity_id == f.entity[0], part.article_id == first))
-        if f.start:
-            stmt = stmt.where(part.event_date >= f.start)
-        if f.end:
-            stmt = stmt.where(part.event_date <= f.end)
+                .where(part.entity_id == bindparam("entity"), part.article_id == first))
+        if start:
+            stmt = stmt.where(part.event_date >= bindparam("start", type_=Date))
+        if end:
+            stmt = stmt.where(part.event_date <= bindparam("end", type_=Date))
         keys = _timeline_order(part.event_date, part.event_id)
-    elif f.entity is not None:
-        stmt = stmt.where(
-            exists().where(EventParticipant.event_id == Event.id,
-                           one_of(dialect, EventParticipant.entity_id, f.entity))
-        )
-    if f.place is not None:
-        stmt = stmt.where(one_of(dialect, Event.place_id, f.place))
-    if f.type:
-        stmt = stmt.where(Event.type == f.type)
-    if f.status:
-        stmt = stmt.where(Event.status == f.status)
+    elif entity:
+        stmt = stmt.where(exists().where(EventParticipant.event_id == Event.id,
+                                         in_param(dialect, EventParticipant.entity_id, "entity")))
+    if place:
+        stmt = stmt.where(Event.place_id == bindparam("place") if place == 1
+                          else in_param(dialect, Event.place_id, "place"))
+    if type_:
+        stmt = stmt.where(Event.type == bindparam("type"))
+    if status:
+        stmt = stmt.where(Event.status == bindparam("status"))
     # the event's own date range must lie inside [from, to]
-    if f.start:
-        stmt = stmt.where(Event.date_start >= f.start)
-    if f.end:
-        stmt = stmt.where(Event.date_end <= f.end)
-    if f.article_id is not None:
-        stmt = stmt.where(
-            exists().where(EventSource.event_id == Event.id, EventSource.article_id == f.article_id)
-        )
-    rows = (await session.execute(paginate_query(stmt, keys, page))).all()
+    if start:
+        stmt = stmt.where(Event.date_start >= bindparam("start", type_=Date))
+    if end:
+        stmt = stmt.where(Event.date_end <= bindparam("end", type_=Date))
+    if article:
+        stmt = stmt.where(exists().where(EventSource.event_id == Event.id,
+                                         EventSource.article_id == bindparam("article")))
+    return paginate_bound(stmt, keys, cursor), keys
+
+
+def _shape(ids: list[int] | None) -> int:
+    return 0 if ids is None else (1 if len(ids) == 1 else 2)
+
+
+async def list_events(
+    session: Reader, f: EventQuery, page: PageParams
+) -> tuple[list[Row[Any]], str | None]:
+    """One page of events as plain rows of the table's columns (no ORM objects: the page is
+    only read)."""
+    if any(ids is not None and not ids for ids in (f.entity, f.place)):
+        return [], None  # a name that names no entity
+    binds: dict[str, Any] = {}
+    for name, ids in (("entity", f.entity), ("place", f.place)):
+        if ids is not None:
+            binds[name] = ids[0] if len(ids) == 1 else list(ids)
+    filters = (("type", f.type or None), ("status", f.status or None), ("start", f.start), ("end", f.end),
+               ("article", f.article_id))
+    for name, value in filters:
+        if value is not None:
+            binds[name] = value
+    stmt, keys = _list_statement(dialect_of(session), _shape(f.entity), _shape(f.place), "type" in binds,
+                                 "status" in binds, "start" in binds, "end" in binds, "article" in binds,
+                                 bool(page.cursor))
+    binds.update(page_binds(keys, page))
+    rows = (await session.execute(stmt, binds)).all()
     return page_of(rows, keys, page)
 
 
