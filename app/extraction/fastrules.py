@@ -225,7 +225,10 @@ class FastAttributeRuler:
         self._by_class: dict[tuple[int, ...], int] = {}
         self._outcomes: list[_Outcome] = []
         self._outcome_ids: dict[tuple[Any, ...], int] = {}
-        self._tables: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        # (number of outcomes, their values, mask, rules, has-multi arrays), rebuilt as outcomes
+        # are added. State changes are single assignments in an order that leaves the caches
+        # consistent wherever an exception (the service's SIGALRM deadline) interrupts a call.
+        self._tables: tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray] = self._build_tables()
         self._strings: dict[int, str] = {}
 
     def _add_to_index(self, spec: tuple[int, int], checks: tuple[Check, ...]) -> None:
@@ -285,21 +288,26 @@ class FastAttributeRuler:
                 for j, attr in enumerate(self.set_attrs):
                     if attr in self.actions[rule]:
                         values[j], rules[j] = self.actions[rule][attr], rule
-            oid = self._outcome_ids[ident] = len(self._outcomes)
             self._outcomes.append(_Outcome(tuple(values), tuple(r >= 0 for r in rules), tuple(rules), multi))
-            self._tables = None
+            oid = len(self._outcomes) - 1
+            self._outcome_ids[ident] = oid
         return oid
 
+    def _build_tables(self) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        out = list(self._outcomes)
+        return (
+            len(out),
+            np.array([o.values for o in out], dtype=np.uint64).reshape(len(out), len(self.set_attrs)),
+            np.array([o.mask for o in out], dtype=bool).reshape(len(out), len(self.set_attrs)),
+            np.array([o.rules for o in out], dtype=np.int64).reshape(len(out), len(self.set_attrs)),
+            np.array([bool(o.multi) for o in out], dtype=bool),
+        )
+
     def _outcome_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        if self._tables is None:
-            out = self._outcomes
-            self._tables = (
-                np.array([o.values for o in out], dtype=np.uint64).reshape(len(out), -1),
-                np.array([o.mask for o in out], dtype=bool).reshape(len(out), -1),
-                np.array([o.rules for o in out], dtype=np.int64).reshape(len(out), -1),
-                np.array([bool(o.multi) for o in out], dtype=bool),
-            )
-        return self._tables
+        if self._tables[0] != len(self._outcomes):
+            self._tables = self._build_tables()
+        _, values, mask, rules, has_multi = self._tables
+        return values, mask, rules, has_multi
 
     def __call__(self, doc: Doc) -> Doc:
         n = len(doc)

@@ -255,3 +255,28 @@ def test_negative_index_and_hand_made_rules_match_the_stock_ruler() -> None:
     assert got[0].tag_ == "NNP" and [t.dep_ for t in got][:3] == ["", "dep", "dep"]
     assert got[1].pos_ == "NOUN"  # the later REGEX rule wins over ORTH York -> PROPN
     assert [str(t.morph) for t in got].count("Degree=Pos") == 4
+
+
+def test_an_exception_inside_a_call_leaves_the_ruler_consistent(stock: Language,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service's deadline interrupts extraction with an exception (SIGALRM) anywhere: the
+    next documents must still get exact annotations."""
+    stock_ruler = stock.get_pipe("attribute_ruler")
+    ruler = FastAttributeRuler(stock_ruler)
+    with stock.select_pipes(enable=["tok2vec", "tagger", "parser"]):
+        docs = list(stock.pipe(TEXTS[:6]))
+    real, calls = fastrules._Outcome, []
+
+    def interrupted(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 5:
+            raise TimeoutError("deadline")
+        return real(*args)
+
+    monkeypatch.setattr(fastrules, "_Outcome", interrupted)
+    with pytest.raises(TimeoutError):
+        for doc in docs:
+            ruler(doc.copy())
+    monkeypatch.undo()
+    for doc in docs:
+        assert differences(stock_ruler(doc.copy()), ruler(doc.copy())) == []
