@@ -26,7 +26,6 @@ from typing import Any, Protocol
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Scope
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -49,9 +48,9 @@ _UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutEr
 class KeyStore(Protocol):
     """Where API keys live (the keys domain); passed in so that core depends on no domain."""
 
-    async def authenticate(self, session: AsyncSession, key: str, pepper: str, /) -> Principal | None: ...
+    async def authenticate(self, db: Database, key: str, pepper: str, /) -> Principal | None: ...
 
-    async def any_exist(self, session: AsyncSession, /) -> bool: ...
+    async def any_exist(self, db: Database, /) -> bool: ...
 
 
 def _db(scope: Scope) -> Database:
@@ -82,12 +81,10 @@ def install_production(app: FastAPI, settings: Settings, *, keys: KeyStore,
     pepper = settings.api_key_pepper
 
     async def authenticate(scope: Scope, key: str) -> Principal | None:
-        async with _db(scope).session() as s:
-            return await keys.authenticate(s, key, pepper)
+        return await keys.authenticate(_db(scope), key, pepper)
 
     async def any_keys(scope: Scope) -> bool:
-        async with _db(scope).session() as s:
-            return await keys.any_exist(s)
+        return await keys.any_exist(_db(scope))
 
     limits = Limits(max_body_bytes=settings.max_body_bytes, max_query_bytes=settings.max_query_bytes,
                     bulk_body_bytes=bulk_body_bytes,

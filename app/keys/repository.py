@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from .models import ApiKey
 
@@ -16,18 +16,23 @@ async def add(session: AsyncSession, key: ApiKey) -> None:
     await session.flush()
 
 
-async def get(session: AsyncSession, key_id: str) -> ApiKey | None:
-    return await session.get(ApiKey, key_id)
+async def for_auth(
+    conn: AsyncConnection, key_id: str
+) -> Row[str, str, str, str, datetime | None, datetime | None] | None:
+    """What checking a presented key needs, read outside any unit of work (one statement)."""
+    return (await conn.execute(
+        select(ApiKey.id, ApiKey.key_hash, ApiKey.name, ApiKey.scopes, ApiKey.revoked_at, ApiKey.last_used_at)
+        .where(ApiKey.id == key_id))).first()
 
 
 async def list_all(session: AsyncSession) -> Sequence[ApiKey]:
     return (await session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id))).all()
 
 
-async def any_exist(session: AsyncSession) -> bool:
+async def any_exist(conn: AsyncConnection) -> bool:
     """Whether a key was ever created (revoked ones count: revoking the last key must not open
     the service)."""
-    return (await session.scalar(select(ApiKey.id).limit(1))) is not None
+    return (await conn.scalar(select(ApiKey.id).limit(1))) is not None
 
 
 async def revoke(session: AsyncSession, key_id: str, when: datetime) -> bool:

@@ -73,6 +73,8 @@ async def test_keys_lifecycle_cli_and_http(fresh_db_url: str, tmp_path: Path, ru
         listed = [json.loads(line) for line in out.splitlines()]
         assert {k["name"] for k in listed} == {"reader", "ingest"}
         assert all("key" not in k and "key_hash" not in k for k in listed)
+        # a key in use is marked used (written at most every few minutes, not per request)
+        assert all(k["last_used_at"] is not None for k in listed)
 
         assert cli(fresh_db_url, "keys", "revoke", reader["id"])[0] == 0
         assert cli(fresh_db_url, "keys", "revoke", reader["id"])[0] == 1  # already revoked
