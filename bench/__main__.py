@@ -163,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"target >= {TARGETS['two_workers']}x with two; "
                 f"{speeds.ratio('many', 'one'):.2f}x one worker; rounds {speeds.spread('many')}",
             )
+            line(f"  bare parse in {args.workers} processes at once (this machine's cores together)",
+                 speeds.median("bare_many"), "docs/s", speeds.ratio("bare_many", "bare_pool"),
+                 f"ours = {speeds.ratio('many', 'bare_many'):.2f}x of it; "
+                 f"rounds {speeds.spread('bare_many')}")
     rss: list[tuple[str, float]] = []
     if 3 in only or 5 in only:
         print(
