@@ -117,8 +117,9 @@ def measure(texts: list[str], workers: int, repeats: int = 3, *, extraction: boo
     """`repeats` rounds of: bare parsing (1); our pipeline's parse alone (the same model as
     `load_nlp` sets it up, no extraction stages); and, with `extraction`, the extraction library
     in this process (1 worker, as `newsclaims extract --workers 1` runs it) and over a spawn pool
-    of `workers` processes that load the model once (chunks through `imap`). Bare parsing is
-    timed next to each extraction figure, so every ratio compares passes a few seconds apart.
+    of `workers` processes that load the model once (chunks through `imap`). The one-core
+    figures alternate chunk by chunk; the pool's is timed next to a bare pass and next to bare
+    parsing in `workers` processes at once, so every ratio compares work a few seconds apart.
 
     The pool gets the texts `workers + 1` times over: with one pass (11 chunks for 84 texts) the
     end of the run, where one worker idles while another finishes the last chunk, was ~10% of
@@ -148,11 +149,17 @@ def measure(texts: list[str], workers: int, repeats: int = 3, *, extraction: boo
             return n / (time.perf_counter() - t)
 
         for _ in range(repeats):
-            speeds.add("bare", _parse_rate(bare, texts))
-            speeds.add("parse", _parse_rate(ours, texts))
-            if not extraction:
-                continue
-            speeds.add("one", timed(lambda: sum(map(_work, chunks))))
+            # chunk by chunk in turn: the VM's speed drifts within seconds, so the three one-core
+            # figures are each the sum over the same chunks, taken moments apart
+            spent = {"bare": 0.0, "parse": 0.0, "one": 0.0}
+            for chunk in chunks:
+                spent["bare"] += len(chunk) / _parse_rate(bare, chunk)
+                spent["parse"] += len(chunk) / _parse_rate(ours, chunk)
+                if extraction:
+                    spent["one"] += len(chunk) / timed(lambda chunk=chunk: _work(chunk))
+            for name, seconds in spent.items():
+                if seconds:
+                    speeds.add(name, len(texts) / seconds)
             if pool is not None:
                 speeds.add("bare_pool", _parse_rate(bare, texts))
                 speeds.add("many", timed(lambda: sum(pool.imap_unordered(_work, chunks * (workers + 1)))))
