@@ -27,7 +27,8 @@ class Settings(BaseSettings):
         default=None, description="File holding the database password (a container secret), put into "
                                   "database_url so the password is in neither the image nor the environment.")
     database_echo: bool = Field(default=False, description="Log every SQL statement.")
-    database_pool_size: int = Field(default=10, ge=1, description="Connection pool size (PostgreSQL, or a SQLite file).")
+    database_pool_size: int = Field(default=10, ge=1,
+                                    description="Connection pool size (PostgreSQL, or a SQLite file).")
     extraction_workers: int = Field(
         default=0, ge=0, description="Extraction worker processes (each loads the model); 0 = all cores.")
     extraction_model: str | None = Field(default=None, description="spaCy model package (default: bundled).")
