@@ -7,7 +7,10 @@ Used by the batch command (a `multiprocessing` pool over chunks of lines) and by
 from __future__ import annotations
 
 import gc
+import multiprocessing as mp
 import os
+import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from .inputs import ArticleInput
@@ -31,10 +34,36 @@ def one_math_thread() -> None:
         os.environ.setdefault(var, "1")
 
 
+# How often a pool worker checks that the process that started it is still alive.
+PARENT_CHECK_S = 1.0
+
+
+def exit_with_parent() -> None:
+    """In a process started by `multiprocessing`, exit as soon as its parent is gone.
+
+    A pool worker waits for tasks on a queue whose write end it holds itself, so a parent
+    killed with SIGKILL (an OOM kill, `kill -9` of the API or of `newsclaims worker`) left it
+    waiting forever with its model loaded (~300 MB each; the queue test's `kill -9` left one per
+    test run). In the main process (the batch command with one worker) this does nothing: a
+    command whose shell has gone must go on."""
+    if mp.parent_process() is None:
+        return
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_S)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def init_worker(model: str | None = None) -> None:
     """Pool initializer: one math thread, then load the model once per worker process."""
     global _extractor
     one_math_thread()
+    exit_with_parent()
     from .pipeline import Extractor, load_nlp
 
     _extractor = Extractor(load_nlp(model) if model else None)
