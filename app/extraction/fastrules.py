@@ -432,22 +432,24 @@ class FastLemmatizer:
         return doc
 
 
+def _stock(nlp: Language, name: str, kind: type[Any]) -> Any:
+    """The pipeline's component `name`, which must be a `kind` for its fast equivalent to apply."""
+    component = nlp.get_pipe(name)
+    if not isinstance(component, kind):
+        raise UnsupportedRules(f"{name!r} is a {type(component).__name__}")
+    return component
+
+
 @Language.factory(ATTRIBUTE_RULER_FACTORY, default_config={"stock": "attribute_ruler"})
 def make_fast_attribute_ruler(nlp: Language, name: str, stock: str) -> FastAttributeRuler:
     """Compiled from the pipeline's component named `stock`, which must be an AttributeRuler."""
-    component = nlp.get_pipe(stock)
-    if not isinstance(component, AttributeRuler):
-        raise UnsupportedRules(f"{stock!r} is a {type(component).__name__}")
-    return FastAttributeRuler(component)
+    return FastAttributeRuler(_stock(nlp, stock, AttributeRuler))
 
 
 @Language.factory(LEMMATIZER_FACTORY, default_config={"stock": "lemmatizer"})
 def make_fast_lemmatizer(nlp: Language, name: str, stock: str) -> FastLemmatizer:
     """Wraps the pipeline's component named `stock`, a rule-mode Lemmatizer."""
-    component = nlp.get_pipe(stock)
-    if not isinstance(component, Lemmatizer):
-        raise UnsupportedRules(f"{stock!r} is a {type(component).__name__}")
-    return FastLemmatizer(component)
+    return FastLemmatizer(_stock(nlp, stock, Lemmatizer))
 
 
 def install(nlp: Language) -> list[str]:
