@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 import httpx
 from sqlalchemy import event, text
 
-from app.core.database import Database
+from app.core.database import Database, DriverReader
 from app.core.pagination import DateRange, PageParams
 
 from .common import children, percentile
@@ -200,6 +200,18 @@ def explain(db_url: str, hot: int, rare: str = "Umiskaso") -> dict[str, list[str
             seen.append((statement, parameters))
 
         event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+        # `Database.read` runs statements on the driver itself (`DriverReader`), past
+        # SQLAlchemy's cursor events: capture them as compiled there
+        pg_execute = DriverReader.execute
+
+        async def pg_capture(reader: DriverReader, stmt: Any, params: dict[str, Any] | None = None) -> Any:
+            comp = stmt.compile(dialect=reader.dialect)
+            given = params or {}
+            seen.append((comp.string, tuple(given.get(n, comp.binds[n].effective_value)
+                                            for n in comp.positiontup or ())))
+            return await pg_execute(reader, stmt, params)
+
+        DriverReader.execute = pg_capture  # type: ignore[method-assign]
         frm = START + timedelta(days=DAYS // 2)
         calls = {
             "events": lambda: EventService(db).list(
@@ -230,6 +242,7 @@ def explain(db_url: str, hot: int, rare: str = "Umiskaso") -> dict[str, list[str
                 lines = [str(r[-1]) for r in rows]
                 plans[name] = lines
         finally:
+            DriverReader.execute = pg_execute  # type: ignore[method-assign]
             await db.dispose()
         return plans
 

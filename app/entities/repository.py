@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, distinct, exists, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, distinct, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles.models import Article
@@ -227,8 +227,19 @@ async def ids_for_ref(session: Reader, ref: str) -> list[int]:
     norm = fold(ref)
     if not norm:
         return []
-    rows = await session.execute(select(EntityAlias.entity_id).where(EntityAlias.norm == norm).distinct())
+    rows = await session.execute(_BY_ALIAS, {"norm": norm})
     return [r for (r,) in rows]
+
+
+def field_of(ref: Any, name: str) -> Any:
+    """A column of the entity `ref` (a column holding an entity id) as a correlated subquery,
+    labelled `<ref>_<name>`: a list row's entity within the page's one query."""
+    ent = Entity.__table__.c
+    return select(ent[name]).where(ent.id == ref).scalar_subquery().label(f"{ref.key}_{name}")
+
+
+# built once: `Database.read` compiles each statement once (app/core/database.py)
+_BY_ALIAS = select(EntityAlias.entity_id).where(EntityAlias.norm == bindparam("norm")).distinct()
 
 
 async def get(session: AsyncSession, entity_id: int) -> Entity | None:
