@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from fastapi import Query
-from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.database import Database, Reader
+from app.core.database import Database, Reader, Reading
 from app.core.pagination import DateRange, Page, PageParams, id_query, page_json
 from app.entities import repository as entities_repo
 from app.events.dates import day_of
@@ -119,41 +119,41 @@ async def store_document_claims(
     return ids
 
 
-def _ref(e: repo.EntityRow | None) -> dict[str, Any] | None:
-    return None if e is None else {"id": e.id, "name": e.name, "type": e.type}
+def _ref(id_: int | None, name: str | None, type_: str | None) -> dict[str, Any] | None:
+    return None if id_ is None or name is None else {"id": id_, "name": name, "type": type_}
 
 
-async def describe(session: Reader, claims: Sequence[Row[Any]]) -> list[dict[str, Any]]:
-    """Claim rows as dicts of exactly `ClaimOut`'s shape (every field, in its order, so that they
-    serialise as the model would without being validated), their entities read in one query."""
-    named = {i for c in claims for i in (c.speaker_id, c.via_id) if i is not None}
-    about, ents = await repo.entities_of(session, [c.id for c in claims], named)
-    refs = {i: _ref(e) for i, e in ents.items()}
+def describe(claims: Sequence[Any]) -> list[dict[str, Any]]:
+    """Claim rows (`repository.list_claims`) as dicts of exactly `ClaimOut`'s shape (every
+    field, in its order, so that they serialise as the model would without being validated)."""
     out = []
-    for c in claims:
+    for (id_, article_id, local_id, kind, content_start, content_end, content_text, cue_start, cue_end,
+         cue_text, cue_lemma, speaker_id, source_start, source_end, source_text, source_name, source_kind,
+         source_role, via_id, via_text, via_name, via_kind, said_on_value, said_on, claim_date,
+         confidence, speaker_name, speaker_type, via_entity_name, via_entity_type, about) in claims:
         source = via = cue = None
-        if c.source_text is not None or c.speaker_id is not None:
-            source = {"text": c.source_text, "start": c.source_start, "end": c.source_end,
-                      "name": c.source_name, "kind": c.source_kind, "role": c.source_role,
-                      "entity": refs.get(c.speaker_id) if c.speaker_id else None}
-        if c.via_text is not None or c.via_id is not None:
-            via = {"text": c.via_text, "start": None, "end": None, "name": c.via_name, "kind": c.via_kind,
-                   "role": None, "entity": refs.get(c.via_id) if c.via_id else None}
-        if c.cue_start is not None and c.cue_end is not None:
-            cue = {"start": c.cue_start, "end": c.cue_end, "text": c.cue_text or "", "lemma": c.cue_lemma}
+        if source_text is not None or speaker_id is not None:
+            source = {"text": source_text, "start": source_start, "end": source_end, "name": source_name,
+                      "kind": source_kind, "role": source_role,
+                      "entity": _ref(speaker_id, speaker_name, speaker_type)}
+        if via_text is not None or via_id is not None:
+            via = {"text": via_text, "start": None, "end": None, "name": via_name, "kind": via_kind,
+                   "role": None, "entity": _ref(via_id, via_entity_name, via_entity_type)}
+        if cue_start is not None and cue_end is not None:
+            cue = {"start": cue_start, "end": cue_end, "text": cue_text or "", "lemma": cue_lemma}
         out.append({
-            "id": c.id,
-            "article_id": c.article_id,
-            "local_id": c.local_id,
-            "kind": c.kind,
-            "content": {"start": c.content_start, "end": c.content_end, "text": c.content_text},
+            "id": id_,
+            "article_id": article_id,
+            "local_id": local_id,
+            "kind": kind,
+            "content": {"start": content_start, "end": content_end, "text": content_text},
             "cue": cue,
             "source": source,
             "via": via,
-            "said_on": {"value": c.said_on_value, "date": c.said_on} if c.said_on_value else None,
-            "claim_date": c.claim_date,
-            "confidence": float(c.confidence),
-            "about": [refs[i] for i in about.get(c.id, []) if i in refs],
+            "said_on": {"value": said_on_value, "date": said_on} if said_on_value else None,
+            "claim_date": claim_date,
+            "confidence": float(confidence),
+            "about": [{"id": i, "name": n, "type": t} for i, n, t in sorted(json.loads(about or "[]"))],
         })
     return out
 
@@ -171,7 +171,7 @@ class ClaimService:
                     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page: `ClaimOut`-shaped dicts and the next cursor."""
 
-        async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], str | None]:
+        async def work(conn: Reading) -> tuple[list[dict[str, Any]], str | None]:
             query = repo.ClaimQuery(
                 speaker=await resolve_ref(conn, f.speaker),
                 about=await resolve_ref(conn, f.about),
@@ -183,7 +183,7 @@ class ClaimService:
                 article_id=f.article_id,
             )
             rows, nxt = await repo.list_claims(conn, query, page)
-            return await describe(conn, rows), nxt
+            return describe(rows), nxt
 
         return await self.db.read(work)
 

@@ -2,36 +2,30 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     Date,
-    Integer,
     Row,
     Select,
-    String,
     bindparam,
-    cast,
     delete,
     exists,
     func,
     insert,
-    literal,
     literal_column,
-    null,
     select,
-    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.database import Reader, core_table, dialect_of, in_param, insert_ignore, utcnow
+from app.core.database import Reader, core_table, dialect_of, in_param, insert_ignore, json_rows, utcnow
 from app.core.pagination import PageParams, SortKey, page_binds, page_of, paginate_bound
 from app.entities.models import Entity
+from app.entities.repository import field_of
 
 from .models import Event, EventClaim, EventParticipant, EventSource
 
@@ -117,13 +111,35 @@ async def add_reports(
                               [{"event_id": e, "claim_id": c} for e, c in links])
 
 
+def _list_columns(dialect: str) -> tuple[Any, ...]:
+    """What a list page reads, in the order `service.describe` unpacks it (positional: cheaper
+    than a row's attributes by name): the event, its place's name and type, then JSON arrays of
+    its participants [id, name, type], claim ids [id] and reports (oldest first once sorted by
+    their id) [id, article, local id, status, summary, trigger start, end, text]. Correlated
+    subqueries: one round trip a page, evaluated for the page's rows only."""
+    # (an alias: the page's own FROM may be `event_participants`, which would correlate)
+    ent, part, ec = Entity.__table__.c, EventParticipant.__table__.alias("who").c, EventClaim.__table__.c
+    src = EventSource.__table__.c
+    people = (select(json_rows(dialect, ent.id, ent.name, ent.type))
+              .where(ent.id.in_(select(part.entity_id).where(part.event_id == Event.id)
+                                .correlate(Event.__table__))))
+    claims = select(json_rows(dialect, ec.claim_id)).where(ec.event_id == Event.id)
+    reports = (select(json_rows(dialect, src.id, src.article_id, src.local_id, src.status, src.summary,
+                                src.trigger_start, src.trigger_end, src.trigger_text))
+               .where(src.event_id == Event.id))
+    return (Event.id, Event.type, Event.summary, Event.status, Event.date_value, Event.date_start,
+            Event.date_end, Event.place_id, field_of(Event.place_id, "name"),
+            field_of(Event.place_id, "type"), people.scalar_subquery().label("participants"),
+            claims.scalar_subquery().label("claims"), reports.scalar_subquery().label("reports"))
+
+
 @cache
 def _list_statement(dialect: str, entity: int, place: int, type_: bool, status: bool, start: bool, end: bool,
                     article: bool, cursor: bool) -> tuple[Select[Any], tuple[SortKey, SortKey]]:
     """The page query of one shape of filters (entity and place: 0 none, 1 one id, 2 several),
     every value a named parameter: built once per shape (same SQL, hence plans, as a statement
     built per request), with the order it pages in."""
-    stmt = select(*Event.__table__.c)
+    stmt: Select[Any] = select(*_list_columns(dialect))
     keys = EVENT_ORDER
     if entity == 1:
         # one participant: read its events in timeline order from `ix_event_participants_timeline`
@@ -168,8 +184,8 @@ def _shape(ids: list[int] | None) -> int:
 async def list_events(
     session: Reader, f: EventQuery, page: PageParams
 ) -> tuple[list[Row[Any]], str | None]:
-    """One page of events as plain rows of the table's columns (no ORM objects: the page is
-    only read)."""
+    """One page of events as plain rows of `_list_columns` (no ORM objects: the page is only
+    read)."""
     if any(ids is not None and not ids for ids in (f.entity, f.place)):
         return [], None  # a name that names no entity
     binds: dict[str, Any] = {}
@@ -192,81 +208,6 @@ async def list_events(
 def _timeline_order(date_key: Any, event_id: Any) -> tuple[SortKey, SortKey]:
     """EVENT_ORDER over other columns holding the same values (so cursors stay interchangeable)."""
     return (SortKey(date_key, EVENT_ORDER[0].get, "date"), SortKey(event_id, EVENT_ORDER[1].get))
-
-
-class Report(NamedTuple):
-    """One article's report of an event (an `event_sources` row, as lists show it)."""
-
-    article_id: int
-    local_id: str
-    status: str
-    summary: str
-    trigger_start: int
-    trigger_end: int
-    trigger_text: str
-
-
-@dataclass
-class EventLinks:
-    """What a page of events refers to: participants, claims and reports per event, and the
-    entities."""
-
-    participants: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
-    claims: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
-    reports: dict[int, list[Report]] = field(default_factory=lambda: defaultdict(list))
-    entities: dict[int, tuple[str, str]] = field(default_factory=dict)
-
-
-_PARTICIPANT, _PLACE, _CLAIM, _REPORT = 1, 2, 3, 4
-
-
-@cache
-def _links_of(dialect: str) -> Any:
-    ent, part, ec = Entity.__table__.c, EventParticipant.__table__.c, EventClaim.__table__.c
-    src = EventSource.__table__.c
-    text, number = cast(null(), String), cast(null(), Integer)
-    # (kind, event id, id, name, type, then a report's other columns): one round trip for all
-    return union_all(
-        select(literal(_PARTICIPANT, Integer), part.event_id, ent.id, ent.name, ent.type,
-               number, number, number, text, text)
-        .join_from(EventParticipant.__table__, Entity.__table__, ent.id == part.entity_id)
-        .where(in_param(dialect, part.event_id, "events")).distinct(),
-        select(literal(_PLACE, Integer), literal(0, Integer), ent.id, ent.name, ent.type,
-               number, number, number, text, text)
-        .where(in_param(dialect, ent.id, "places")),
-        select(literal(_CLAIM, Integer), ec.event_id, ec.claim_id, text, text,
-               number, number, number, text, text)
-        .where(in_param(dialect, ec.event_id, "events")),
-        select(literal(_REPORT, Integer), src.event_id, src.id, src.local_id, src.status, src.article_id,
-               src.trigger_start, src.trigger_end, src.summary, src.trigger_text)
-        .where(in_param(dialect, src.event_id, "events")),
-    )
-
-
-async def links_of(session: Reader, ids: Sequence[int], places: Iterable[int]) -> EventLinks:
-    """Participants (with their entities), claim links, reports (oldest first) and the places'
-    entities of these events, in one query."""
-    out = EventLinks()
-    wanted = sorted(set(places))
-    if not ids and not wanted:
-        return out
-    rows = await session.execute(_links_of(dialect_of(session)), {"events": list(ids), "places": wanted})
-    reports: list[tuple[int, int, Report]] = []
-    for kind, event_id, ref, name, type_, article_id, start, end, summary, trigger in rows:
-        if kind == _CLAIM:
-            out.claims[event_id].append(ref)
-        elif kind == _REPORT:
-            reports.append((ref, event_id, Report(article_id, name, type_, summary, start, end, trigger)))
-        else:
-            out.entities[ref] = (name, type_)
-            if kind == _PARTICIPANT:
-                out.participants[event_id].append(ref)
-    for lists in (out.participants, out.claims):
-        for refs in lists.values():
-            refs.sort()
-    for _, event_id, report in sorted(reports, key=lambda r: r[0]):
-        out.reports[event_id].append(report)
-    return out
 
 
 async def delete_orphans(session: AsyncSession, ids: Iterable[int]) -> set[int]:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Query
-from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.service import resolve_ref
-from app.core.database import Database, Reader
+from app.core.database import Database, Reading
 from app.core.pagination import DateRange, Page, PageParams, id_query, page_json
 
 from . import repository as repo
@@ -130,35 +130,42 @@ async def store_document_events(
     await repo.add_reports(session, article_id, reports)
 
 
-async def describe(session: Reader, events: Sequence[Row[Any]]) -> list[dict[str, Any]]:
-    """Event rows as dicts of exactly `EventOut`'s shape (every field, in its order, so that they
-    serialise as the model would without being validated): one query for everything the page
-    refers to."""
-    ids = [e.id for e in events]
-    links = await repo.links_of(session, ids, {e.place_id for e in events if e.place_id})
-    refs = {i: {"id": i, "name": name, "type": type_} for i, (name, type_) in links.entities.items()}
+def _ref(id_: int | None, name: str | None, type_: str | None) -> dict[str, Any] | None:
+    return None if id_ is None or name is None else {"id": id_, "name": name, "type": type_}
+
+
+def _rows(text: str | None) -> list[list[Any]]:
+    """A `json_rows` column: its rows in id order (the first element)."""
+    return sorted(json.loads(text)) if text else []
+
+
+def describe(events: Sequence[Any]) -> list[dict[str, Any]]:
+    """Event rows (`repository.list_events`) as dicts of exactly `EventOut`'s shape (every
+    field, in its order, so that they serialise as the model would without being validated)."""
     return [
         {
-            "id": e.id,
-            "type": e.type,
-            "summary": e.summary,
-            "status": e.status,
-            "date": {"value": e.date_value, "start": e.date_start, "end": e.date_end},
-            "place": refs.get(e.place_id) if e.place_id else None,
-            "participants": [refs[p] for p in links.participants.get(e.id, []) if p in refs],
+            "id": id_,
+            "type": type_,
+            "summary": summary,
+            "status": status,
+            "date": {"value": date_value, "start": date_start, "end": date_end},
+            "place": _ref(place_id, place_name, place_type),
+            "participants": [{"id": i, "name": n, "type": t} for i, n, t in _rows(participants)],
             "sources": [
                 {
-                    "article_id": s.article_id,
-                    "local_id": s.local_id,
-                    "trigger": {"start": s.trigger_start, "end": s.trigger_end, "text": s.trigger_text},
-                    "status": s.status,
-                    "summary": s.summary,
+                    "article_id": article_id,
+                    "local_id": local_id,
+                    "trigger": {"start": trigger_start, "end": trigger_end, "text": trigger_text},
+                    "status": report_status,
+                    "summary": report_summary,
                 }
-                for s in links.reports.get(e.id, [])
+                for (_, article_id, local_id, report_status, report_summary, trigger_start, trigger_end,
+                     trigger_text) in _rows(reports)
             ],
-            "claim_ids": links.claims.get(e.id, []),
+            "claim_ids": [i for (i,) in _rows(claims)],
         }
-        for e in events
+        for (id_, type_, summary, status, date_value, date_start, date_end, place_id, place_name, place_type,
+             participants, claims, reports) in events
     ]
 
 
@@ -170,7 +177,7 @@ class EventService:
                     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page: `EventOut`-shaped dicts and the next cursor."""
 
-        async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], str | None]:
+        async def work(conn: Reading) -> tuple[list[dict[str, Any]], str | None]:
             query = repo.EventQuery(
                 entity=await resolve_ref(conn, f.entity),
                 place=await resolve_ref(conn, f.place),
@@ -181,7 +188,7 @@ class EventService:
                 article_id=f.article_id,
             )
             rows, nxt = await repo.list_events(conn, query, page)
-            return await describe(conn, rows), nxt
+            return describe(rows), nxt
 
         return await self.db.read(work)
 
