@@ -40,7 +40,7 @@ from app.core.database import (
 )
 from app.core.pagination import PageParams, SortKey, decode_cursor, page_binds, page_of, paginate_bound
 from app.entities.models import Entity
-from app.entities.repository import field_of
+from app.entities.repository import entity_of
 
 from .models import Claim, ClaimEntity
 
@@ -105,9 +105,9 @@ def _about(dialect: str, shape: int, name: str) -> Any:
 def _list_columns(dialect: str) -> tuple[Any, ...]:
     """What a list page reads, in the order `service.describe` unpacks it (positional: a row's
     attributes by name cost ~0.3 µs each, a fifth of a page's CPU): the claim, then its
-    speaker's and intermediary's names and types and the entities it is about (a JSON array of
-    [id, name, type]). The entities are correlated subqueries, so the page costs one round trip
-    and they are evaluated for the page's rows only, whatever plan reads the claims."""
+    speaker, its intermediary and the entities it is about (`json_rows` of [id, name, type]).
+    The entities are correlated subqueries, so the page costs one round trip and they are
+    evaluated for the page's rows only, whatever plan reads the claims."""
     ent, link = Entity.__table__.c, ClaimEntity.__table__.c
     about = (select(json_rows(dialect, ent.id, ent.name, ent.type))
              .select_from(ClaimEntity.__table__.join(Entity.__table__, ent.id == link.entity_id))
@@ -118,9 +118,7 @@ def _list_columns(dialect: str) -> tuple[Any, ...]:
         Claim.source_start, Claim.source_end, Claim.source_text, Claim.source_name, Claim.source_kind,
         Claim.source_role, Claim.via_id, Claim.via_text, Claim.via_name, Claim.via_kind, Claim.said_on_value,
         Claim.said_on, Claim.claim_date, Claim.confidence,
-        field_of(Claim.speaker_id, "name"), field_of(Claim.speaker_id, "type"),
-        field_of(Claim.via_id, "name"), field_of(Claim.via_id, "type"),
-        about,
+        entity_of(dialect, Claim.speaker_id), entity_of(dialect, Claim.via_id), about,
     )
 
 

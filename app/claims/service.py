@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -11,7 +10,7 @@ from typing import Any
 from fastapi import Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.database import Database, Reader, Reading
+from app.core.database import Database, Reader, Reading, json_rows_of
 from app.core.pagination import DateRange, Page, PageParams, id_query, page_json
 from app.entities import repository as entities_repo
 from app.events.dates import day_of
@@ -119,8 +118,11 @@ async def store_document_claims(
     return ids
 
 
-def _ref(id_: int | None, name: str | None, type_: str | None) -> dict[str, Any] | None:
-    return None if id_ is None or name is None else {"id": id_, "name": name, "type": type_}
+def entity_ref(entity: str | None) -> dict[str, Any] | None:
+    """An entity column (`json_rows` of one [id, name, type], or none) as `EntityRef`."""
+    for id_, name, type_ in json_rows_of(entity):
+        return {"id": id_, "name": name, "type": type_}
+    return None
 
 
 def describe(claims: Sequence[Any]) -> list[dict[str, Any]]:
@@ -130,15 +132,15 @@ def describe(claims: Sequence[Any]) -> list[dict[str, Any]]:
     for (id_, article_id, local_id, kind, content_start, content_end, content_text, cue_start, cue_end,
          cue_text, cue_lemma, speaker_id, source_start, source_end, source_text, source_name, source_kind,
          source_role, via_id, via_text, via_name, via_kind, said_on_value, said_on, claim_date,
-         confidence, speaker_name, speaker_type, via_entity_name, via_entity_type, about) in claims:
+         confidence, speaker, via_entity, about) in claims:
         source = via = cue = None
         if source_text is not None or speaker_id is not None:
             source = {"text": source_text, "start": source_start, "end": source_end, "name": source_name,
                       "kind": source_kind, "role": source_role,
-                      "entity": _ref(speaker_id, speaker_name, speaker_type)}
+                      "entity": entity_ref(speaker)}
         if via_text is not None or via_id is not None:
             via = {"text": via_text, "start": None, "end": None, "name": via_name, "kind": via_kind,
-                   "role": None, "entity": _ref(via_id, via_entity_name, via_entity_type)}
+                   "role": None, "entity": entity_ref(via_entity)}
         if cue_start is not None and cue_end is not None:
             cue = {"start": cue_start, "end": cue_end, "text": cue_text or "", "lemma": cue_lemma}
         out.append({
@@ -153,7 +155,7 @@ def describe(claims: Sequence[Any]) -> list[dict[str, Any]]:
             "said_on": {"value": said_on_value, "date": said_on} if said_on_value else None,
             "claim_date": claim_date,
             "confidence": float(confidence),
-            "about": [{"id": i, "name": n, "type": t} for i, n, t in sorted(json.loads(about or "[]"))],
+            "about": [{"id": i, "name": n, "type": t} for i, n, t in json_rows_of(about)],
         })
     return out
 

@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
 import aiosqlite
+from pydantic_core import from_json
 from sqlalchemy import (
     DateTime,
     Integer,
@@ -474,6 +475,11 @@ def json_rows(dialect: str, *columns: Any) -> ColumnElement[str]:
     if dialect == "postgresql":
         return cast(func.json_agg(func.json_build_array(*columns)), Text)
     return func.json_group_array(func.json_array(*columns), type_=Text)
+
+
+def json_rows_of(value: str | None) -> list[list[Any]]:
+    """A `json_rows` column's rows, in the order of their first element (the id)."""
+    return sorted(from_json(value)) if value else []
 
 
 def core_table(model: type[Base]) -> Table:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.articles.models import Article
 from app.claims.models import Claim, ClaimEntity
-from app.core.database import Reader, core_table, insert_ignore, utcnow
+from app.core.database import Reader, core_table, insert_ignore, json_rows, utcnow
 from app.core.pagination import ID_MAX, PageParams, SortKey, page_of, paginate_query
 from app.events.models import Event, EventParticipant
 from app.extraction.names import compatible, fold, surname_key
@@ -231,11 +231,13 @@ async def ids_for_ref(session: Reader, ref: str) -> list[int]:
     return [r for (r,) in rows]
 
 
-def field_of(ref: Any, name: str) -> Any:
-    """A column of the entity `ref` (a column holding an entity id) as a correlated subquery,
-    labelled `<ref>_<name>`: a list row's entity within the page's one query."""
+def entity_of(dialect: str, ref: Any) -> Any:
+    """The entity `ref` names (a column holding an entity id) as `json_rows` of [id, name,
+    type], a correlated subquery labelled `<ref>_entity`: a list row's entity within the page's
+    one query, one index lookup."""
     ent = Entity.__table__.c
-    return select(ent[name]).where(ent.id == ref).scalar_subquery().label(f"{ref.key}_{name}")
+    return (select(json_rows(dialect, ent.id, ent.name, ent.type)).where(ent.id == ref)
+            .scalar_subquery().label(f"{ref.key}_entity"))
 
 
 # built once: `Database.read` compiles each statement once (app/core/database.py)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.database import Reader, core_table, dialect_of, in_param, insert_ignore, json_rows, utcnow
 from app.core.pagination import PageParams, SortKey, page_binds, page_of, paginate_bound
 from app.entities.models import Entity
-from app.entities.repository import field_of
+from app.entities.repository import entity_of
 
 from .models import Event, EventClaim, EventParticipant, EventSource
 
@@ -113,8 +113,8 @@ async def add_reports(
 
 def _list_columns(dialect: str) -> tuple[Any, ...]:
     """What a list page reads, in the order `service.describe` unpacks it (positional: cheaper
-    than a row's attributes by name): the event, its place's name and type, then JSON arrays of
-    its participants [id, name, type], claim ids [id] and reports (oldest first once sorted by
+    than a row's attributes by name): the event, then `json_rows` of its place and participants
+    [id, name, type], claim ids [id] and reports (oldest first once sorted by
     their id) [id, article, local id, status, summary, trigger start, end, text]. Correlated
     subqueries: one round trip a page, evaluated for the page's rows only."""
     # (an alias: the page's own FROM may be `event_participants`, which would correlate)
@@ -128,8 +128,8 @@ def _list_columns(dialect: str) -> tuple[Any, ...]:
                                 src.trigger_start, src.trigger_end, src.trigger_text))
                .where(src.event_id == Event.id))
     return (Event.id, Event.type, Event.summary, Event.status, Event.date_value, Event.date_start,
-            Event.date_end, Event.place_id, field_of(Event.place_id, "name"),
-            field_of(Event.place_id, "type"), people.scalar_subquery().label("participants"),
+            Event.date_end, Event.place_id, entity_of(dialect, Event.place_id),
+            people.scalar_subquery().label("participants"),
             claims.scalar_subquery().label("claims"), reports.scalar_subquery().label("reports"))
 
 

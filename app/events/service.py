@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,8 +9,8 @@ from typing import Any
 from fastapi import Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.claims.service import resolve_ref
-from app.core.database import Database, Reading
+from app.claims.service import entity_ref, resolve_ref
+from app.core.database import Database, Reading, json_rows_of
 from app.core.pagination import DateRange, Page, PageParams, id_query, page_json
 
 from . import repository as repo
@@ -130,13 +129,6 @@ async def store_document_events(
     await repo.add_reports(session, article_id, reports)
 
 
-def _ref(id_: int | None, name: str | None, type_: str | None) -> dict[str, Any] | None:
-    return None if id_ is None or name is None else {"id": id_, "name": name, "type": type_}
-
-
-def _rows(text: str | None) -> list[list[Any]]:
-    """A `json_rows` column: its rows in id order (the first element)."""
-    return sorted(json.loads(text)) if text else []
 
 
 def describe(events: Sequence[Any]) -> list[dict[str, Any]]:
@@ -149,8 +141,8 @@ def describe(events: Sequence[Any]) -> list[dict[str, Any]]:
             "summary": summary,
             "status": status,
             "date": {"value": date_value, "start": date_start, "end": date_end},
-            "place": _ref(place_id, place_name, place_type),
-            "participants": [{"id": i, "name": n, "type": t} for i, n, t in _rows(participants)],
+            "place": entity_ref(place),
+            "participants": [{"id": i, "name": n, "type": t} for i, n, t in json_rows_of(participants)],
             "sources": [
                 {
                     "article_id": article_id,
@@ -160,12 +152,12 @@ def describe(events: Sequence[Any]) -> list[dict[str, Any]]:
                     "summary": report_summary,
                 }
                 for (_, article_id, local_id, report_status, report_summary, trigger_start, trigger_end,
-                     trigger_text) in _rows(reports)
+                     trigger_text) in json_rows_of(reports)
             ],
-            "claim_ids": [i for (i,) in _rows(claims)],
+            "claim_ids": [i for (i,) in json_rows_of(claims)],
         }
-        for (id_, type_, summary, status, date_value, date_start, date_end, place_id, place_name, place_type,
-             participants, claims, reports) in events
+        for (id_, type_, summary, status, date_value, date_start, date_end, _, place, participants, claims,
+             reports) in events
     ]
 
 
