@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from typing import Annotated
 
-from app.core.pagination import DateRange, Page, PageParams, date_range, page_params
+from fastapi import APIRouter, Query, Request, Response
+
+from app.core.pagination import Page
 from app.core.streaming import NDJSON_RESPONSE, ndjson_response, wants_ndjson
 
-from .schemas import ClaimOut
-from .service import ClaimFilters, ClaimService, claim_filters
+from .schemas import ClaimOut, ClaimQuery
+from .service import ClaimService, claim_filters
 
 router = APIRouter(prefix="/v1", tags=["claims"])
-
-
-async def service(request: Request) -> ClaimService:
-    return ClaimService(request.app.state.db)
 
 
 @router.get(
@@ -25,13 +23,9 @@ async def service(request: Request) -> ClaimService:
     "else the article's publication date. Newest first.",
     responses=NDJSON_RESPONSE,
 )
-async def list_claims(
-    request: Request,
-    filters: ClaimFilters = Depends(claim_filters),
-    dates: DateRange = Depends(date_range),
-    page: PageParams = Depends(page_params),
-    svc: ClaimService = Depends(service),
-) -> Page[ClaimOut] | Response:
+async def list_claims(request: Request, query: Annotated[ClaimQuery, Query()]) -> Page[ClaimOut] | Response:
+    svc = ClaimService(request.app.state.db)
+    filters, dates, page = claim_filters(query), query.dates(), query.page(request)
     if wants_ndjson(request):  # the whole list as a stream (app/core/streaming.py)
         return await ndjson_response(request, lambda p: svc.list(filters, dates, p), page)
     # the JSON of the declared `Page[ClaimOut]`, written without building the models

@@ -7,9 +7,21 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.core.pagination import ID_MAX, ListQuery
 from app.entities.schemas import EntityRef
 
 ClaimKind = Literal["direct", "indirect", "mixed"]
+
+
+class ClaimQuery(ListQuery):
+    """The claim list's query parameters (entity filters by id or by name)."""
+
+    speaker: str | None = Field(None, max_length=300, description="Speaker: entity id or name.")
+    about: str | None = Field(None, max_length=300, description="Entity in the content (id or name).")
+    entity: str | None = Field(None, max_length=300, description="An entity as speaker or as subject.")
+    kind: ClaimKind | None = Field(None, description="direct, indirect or mixed.")
+    q: str | None = Field(None, max_length=500, description="Full-text search over the claim content.")
+    article_id: int | None = Field(None, ge=1, le=ID_MAX, description="Only claims of this article.")
 
 
 class TextSpan(BaseModel):

@@ -7,16 +7,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from fastapi import Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import Database, Reader, Reading, json_rows_of
-from app.core.pagination import DateRange, Page, PageParams, id_query, page_json
+from app.core.pagination import DateRange, Page, PageParams, page_json
 from app.entities import repository as entities_repo
 from app.events.dates import day_of
 
 from . import repository as repo
-from .schemas import ClaimKind, ClaimOut
+from .schemas import ClaimOut, ClaimQuery
 
 CLAIM_PAGE = Page[ClaimOut]
 
@@ -33,15 +32,8 @@ class ClaimFilters:
     article_id: int | None = None
 
 
-async def claim_filters(
-    speaker: str | None = Query(None, max_length=300, description="Speaker: entity id or name."),
-    about: str | None = Query(None, max_length=300, description="Entity in the content (id or name)."),
-    entity: str | None = Query(None, max_length=300, description="An entity as speaker or as subject."),
-    kind: ClaimKind | None = Query(None, description="direct, indirect or mixed."),
-    q: str | None = Query(None, max_length=500, description="Full-text search over the claim content."),
-    article_id: int | None = id_query("Only claims of this article."),
-) -> ClaimFilters:
-    return ClaimFilters(speaker, about, entity, kind, q, article_id)
+def claim_filters(query: ClaimQuery) -> ClaimFilters:
+    return ClaimFilters(query.speaker, query.about, query.entity, query.kind, query.q, query.article_id)
 
 
 def _span(d: dict[str, Any] | None, key: str) -> Any:

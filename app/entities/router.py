@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.claims.schemas import ClaimOut
-from app.claims.service import ClaimFilters, ClaimService, claim_filters
+from app.claims.schemas import ClaimOut, ClaimQuery
+from app.claims.service import ClaimService, claim_filters
 from app.core.errors import problem_response
-from app.core.pagination import DateRange, Page, PageParams, date_range, id_path, page_params
+from app.core.pagination import Page, PageParams, id_path, page_params
 from app.core.streaming import NDJSON_RESPONSE, ndjson_response, wants_ndjson
-from app.events.schemas import EventOut
-from app.events.service import EventFilters, EventService, event_filters
+from app.events.schemas import EventOut, EventQuery
+from app.events.service import EventService, event_filters
 
 from .schemas import EntityOut
 from .service import EntityService
@@ -64,16 +64,15 @@ async def get_entity(
 )
 async def entity_claims(
     request: Request,
+    query: Annotated[ClaimQuery, Query()],
     entity_id: int = id_path("The entity id."),
     role: Literal["speaker", "about", "any"] = Query(
         "any", description="The entity as speaker, subject, or either."
     ),
-    filters: ClaimFilters = Depends(claim_filters),
-    dates: DateRange = Depends(date_range),
-    page: PageParams = Depends(page_params),
     svc: EntityService = Depends(service),
 ) -> Page[ClaimOut]:
     await svc.require(entity_id)
+    filters, dates, page = claim_filters(query), query.dates(), query.page(request)
     ref = str(entity_id)
     f = (
         replace(filters, speaker=ref)
@@ -91,11 +90,10 @@ async def entity_claims(
 )
 async def entity_events(
     request: Request,
+    query: Annotated[EventQuery, Query()],
     entity_id: int = id_path("The entity id."),
-    filters: EventFilters = Depends(event_filters),
-    dates: DateRange = Depends(date_range),
-    page: PageParams = Depends(page_params),
     svc: EntityService = Depends(service),
 ) -> Page[EventOut]:
     await svc.require(entity_id)
+    filters, dates, page = event_filters(query), query.dates(), query.page(request)
     return await EventService(request.app.state.db).list(replace(filters, entity=str(entity_id)), dates, page)

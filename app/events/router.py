@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from typing import Annotated
 
-from app.core.pagination import DateRange, Page, PageParams, date_range, page_params
+from fastapi import APIRouter, Query, Request, Response
+
+from app.core.pagination import Page
 from app.core.streaming import NDJSON_RESPONSE, ndjson_response, wants_ndjson
 
-from .schemas import EventOut
-from .service import EventFilters, EventService, event_filters
+from .schemas import EventOut, EventQuery
+from .service import EventService, event_filters
 
 router = APIRouter(prefix="/v1", tags=["events"])
-
-
-async def service(request: Request) -> EventService:
-    return EventService(request.app.state.db)
 
 
 @router.get(
@@ -25,13 +23,9 @@ async def service(request: Request) -> EventService:
     "whole month/week for coarser dates). Ordered by event date, undated last.",
     responses=NDJSON_RESPONSE,
 )
-async def list_events(
-    request: Request,
-    filters: EventFilters = Depends(event_filters),
-    dates: DateRange = Depends(date_range),
-    page: PageParams = Depends(page_params),
-    svc: EventService = Depends(service),
-) -> Page[EventOut] | Response:
+async def list_events(request: Request, query: Annotated[EventQuery, Query()]) -> Page[EventOut] | Response:
+    svc = EventService(request.app.state.db)
+    filters, dates, page = event_filters(query), query.dates(), query.page(request)
     if wants_ndjson(request):  # the whole list as a stream (app/core/streaming.py)
         return await ndjson_response(request, lambda p: svc.list(filters, dates, p), page)
     # the JSON of the declared `Page[EventOut]`, written without building the models

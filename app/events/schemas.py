@@ -7,7 +7,18 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from app.claims.schemas import TextSpan
+from app.core.pagination import ID_MAX, ListQuery
 from app.entities.schemas import EntityRef
+
+
+class EventQuery(ListQuery):
+    """The event list's query parameters (entity filters by id or by name)."""
+
+    entity: str | None = Field(None, max_length=300, description="A participant: entity id or name.")
+    place: str | None = Field(None, max_length=300, description="The place: entity id or name.")
+    type: str | None = Field(None, max_length=32, description="Event type, e.g. meeting.")
+    status: str | None = Field(None, max_length=16, description="occurred, scheduled, planned, ...")
+    article_id: int | None = Field(None, ge=1, le=ID_MAX, description="Only events reported by this article.")
 
 
 class EventDate(BaseModel):

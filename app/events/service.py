@@ -6,16 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.service import entity_ref, resolve_ref
 from app.core.database import Database, Reading, json_rows_of
-from app.core.pagination import DateRange, Page, PageParams, id_query, page_json
+from app.core.pagination import DateRange, Page, PageParams, page_json
 
 from . import repository as repo
 from .dates import timeml_range
-from .schemas import EventOut
+from .schemas import EventOut, EventQuery
 
 EVENT_PAGE = Page[EventOut]
 
@@ -29,14 +28,8 @@ class EventFilters:
     article_id: int | None = None
 
 
-async def event_filters(
-    entity: str | None = Query(None, max_length=300, description="A participant: entity id or name."),
-    place: str | None = Query(None, max_length=300, description="The place: entity id or name."),
-    type: str | None = Query(None, max_length=32, description="Event type, e.g. meeting."),
-    status: str | None = Query(None, max_length=16, description="occurred, scheduled, planned, ..."),
-    article_id: int | None = id_query("Only events reported by this article."),
-) -> EventFilters:
-    return EventFilters(entity, place, type, status, article_id)
+def event_filters(query: EventQuery) -> EventFilters:
+    return EventFilters(query.entity, query.place, query.type, query.status, query.article_id)
 
 
 @dataclass(eq=False)
