@@ -115,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         help="query database size: 1 (default, or NEWSCLAIMS_BENCH_SCALE) = 1M claims; seeded once, reused",
     )
     ap.add_argument("--query-clients", type=int, default=32)
-    ap.add_argument("--api-processes", type=int, default=os.cpu_count() or 1,
-                    help="uvicorn worker processes serving the query benchmark (default: cpu count)")
+    ap.add_argument(
+        "--api-processes", type=lambda v: [int(n) for n in v.split(",")], default=[os.cpu_count() or 1, 1],
+        help="uvicorn worker processes serving the query benchmark, one run each (default: the cpu count, "
+        "then 1: on a small machine the database and the load generator need a core too)")
     ap.add_argument("--query-seconds", type=float, default=10.0)
     ap.add_argument(
         "--pg",
@@ -216,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     if 4 in only:
         sc = seed.Scale.of(args.scale)
         print(
-            f"(4) query latency, {args.api_processes} uvicorn processes, {args.query_clients} clients x "
+            f"(4) query latency, {' then '.join(map(str, args.api_processes))} uvicorn processes, "
+            f"{args.query_clients} clients x "
             f"{args.query_seconds:.0f}s per query; scale "
             f"{args.scale}: {sc.articles * sc.claims_per_article:,} claims / {sc.articles:,} articles / "
             f"{sc.entities:,} entities / {sc.events:,} events; load from {queries.LOAD_GENERATOR}"
@@ -238,26 +241,28 @@ def main(argv: list[str] | None = None) -> int:
                 seed.seed(url, args.scale)
                 print(f"  {backend}: seeded in {time.perf_counter() - t:.0f}s")
             hot = queries.hot_people(url)
-            with server(
-                url,
-                tmp / f"{backend}-queries.log",
-                args.api_processes,
-                NEWSCLAIMS_EXTRACTION_WORKERS="1",
-                NEWSCLAIMS_QUEUE_WORKER="off",
-                NEWSCLAIMS_DATABASE_POOL_SIZE="16",
-            ) as (base, proc):
-                for kind in ("events", "claims_speaker", "claims_q"):
-                    for clients in (1, args.query_clients):  # 1 client: the service time alone
-                        cpu = queries.cpu_seconds(proc.pid)
-                        lat = queries.load(base, kind, hot, clients, args.query_seconds)
-                        cpu_ms = (queries.cpu_seconds(proc.pid) - cpu) * 1000 / max(lat.n, 1)
-                        print(
-                            f"  {backend:<10} {kind:<15} {clients:>2} clients  p50 {lat.p50_ms:7.1f} ms  "
-                            f"p99 {lat.p99_ms:7.1f} ms  {lat.rps:6.0f} req/s  server CPU {cpu_ms:4.2f} ms/req"
-                            " "
-                            f"({lat.n} requests, {lat.errors} errors, load {os.getloadavg()[0]:.1f})",
-                            flush=True,
-                        )
+            for run, processes in enumerate(args.api_processes):
+                with server(
+                    url,
+                    tmp / f"{backend}-queries-{processes}.log",
+                    processes,
+                    NEWSCLAIMS_EXTRACTION_WORKERS="1",
+                    NEWSCLAIMS_QUEUE_WORKER="off",
+                    NEWSCLAIMS_DATABASE_POOL_SIZE="16",
+                ) as (base, proc):
+                    for kind in ("events", "claims_speaker", "claims_q"):
+                        # 1 client (the service time alone) in the first run only
+                        for clients in ((1,) if run == 0 else ()) + (args.query_clients,):
+                            cpu = queries.cpu_seconds(proc.pid)
+                            lat = queries.load(base, kind, hot, clients, args.query_seconds)
+                            cpu_ms = (queries.cpu_seconds(proc.pid) - cpu) * 1000 / max(lat.n, 1)
+                            print(
+                                f"  {backend:<10} {processes} proc {kind:<15} {clients:>2} clients  "
+                                f"p50 {lat.p50_ms:7.1f} ms  p99 {lat.p99_ms:7.1f} ms  {lat.rps:6.0f} req/s  "
+                                f"server CPU {cpu_ms:4.2f} ms/req "
+                                f"({lat.n} requests, {lat.errors} errors, load {os.getloadavg()[0]:.1f})",
+                                flush=True,
+                            )
             # a rarely quoted person's surname: a word in a few hundred claims
             rare = next(n for i, t, n in seed.entity_rows(sc) if i >= sc.entities * 4 // 5 and t == "PERSON")
             for kind, plan in queries.explain(url, hot[0], rare.split()[-1]).items():
