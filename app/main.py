@@ -91,7 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # auth, limits, idempotency, logs, metrics, proxy (outermost)
     install_production(app, settings, keys=keys_service,
                        bulk_body_bytes=(("/v1/articles/batch", JobSettings().max_batch_bytes),))
-    for router in (articles_router, claims_router, entities_router, events_router, jobs_router):
+    # the hot lists first: FastAPI matches a request against each included router's routes in
+    # turn (~1 µs a route); no two routers' paths overlap, so the order decides nothing else
+    for router in (events_router, claims_router, articles_router, entities_router, jobs_router):
         app.include_router(router)
     install_openapi(app)  # middleware refusals and security schemes in the document (app/openapi.py)
 
