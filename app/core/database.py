@@ -268,8 +268,8 @@ class _Compiled(NamedTuple):
 
 class DriverReader:
     """`Database.read`'s connection: the repositories' statements (SQLAlchemy Core, usually
-    built once per shape), each compiled once, run by the driver itself (asyncpg; sqlite3 in
-    one trip to aiosqlite's thread).
+    built once per shape), each compiled once, run by the driver itself (asyncpg; on SQLite,
+    for now, `driver` is None and everything goes through SQLAlchemy: see `Database._read`).
 
     Per statement, SQLAlchemy's execution path (greenlet hand-offs, execution context, cursor
     adaption, result metadata) costs about as much CPU as the driver's own round trip: ~150 µs
@@ -289,6 +289,8 @@ class DriverReader:
         self._autocommit = False
 
     async def _compiled(self, stmt: Any) -> _Compiled | None:
+        if self.driver is None:
+            return None  # everything through SQLAlchemy
         cache, key = DriverReader._cache, (id(stmt), self.dialect.name)
         hit = cache.get(key)
         if hit is not None and hit[0] is stmt:
@@ -410,6 +412,11 @@ class Database:
                 finally:
                     _READING.reset(token)
                 try:
+                    if self.dialect != "postgresql":
+                        # (on SQLite, reads on the driver itself let a concurrent writer in
+                        # another process meet "database is locked" now and then: not yet
+                        # understood, so SQLite reads stay on SQLAlchemy's path)
+                        return await work(DriverReader(conn, None))
                     driver = (await conn.get_raw_connection()).driver_connection
                     return await work(DriverReader(conn, driver))
                 finally:
