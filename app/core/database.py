@@ -304,9 +304,8 @@ class DriverReader:
                            b.effective_value) for name in comp.positiontup)
             cols = list(stmt.selected_columns)
             row = namedtuple("Row", [c.key for c in cols], rename=True)  # type: ignore[misc]
-            # on PostgreSQL, result processors may depend on the column's server type (its OID)
-            oids = ([a.type.oid for a in (await self.driver.prepare(comp.string)).get_attributes()]
-                    if self._pg else [None] * len(cols))
+            # result processors may depend on the column's server type (its OID)
+            oids = [a.type.oid for a in (await self.driver.prepare(comp.string)).get_attributes()]
             results = tuple((i, proc) for i, (c, oid) in enumerate(zip(cols, oids, strict=True))
                             if (proc := c.type._cached_result_processor(self.dialect, oid)) is not None)
             compiled = _Compiled(comp.string, binds, row, results)
@@ -322,11 +321,8 @@ class DriverReader:
         return Rows((await self.conn.execute(stmt, params)).all())
 
     async def _fetch(self, sql: str, args: list[Any]) -> Sequence[Any]:
-        if self._pg:
-            records: Sequence[Any] = await self.driver.fetch(sql, *args)
-            return records
-        _, _, _, rows = await self.driver._execute(_run, self.driver._conn, False, sql, args)
-        return rows
+        records: Sequence[Any] = await self.driver.fetch(sql, *args)  # asyncpg (the only driver here)
+        return records
 
     async def execute(self, stmt: Any, params: dict[str, Any] | None = None) -> Rows:
         compiled = await self._compiled(stmt)
