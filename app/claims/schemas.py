@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.core.pagination import ID_MAX, ListQuery
+from app.core.pagination import ListQuery, id_field
 from app.entities.schemas import EntityRef
 
 ClaimKind = Literal["direct", "indirect", "mixed"]
@@ -21,7 +21,7 @@ class ClaimQuery(ListQuery):
     entity: str | None = Field(None, max_length=300, description="An entity as speaker or as subject.")
     kind: ClaimKind | None = Field(None, description="direct, indirect or mixed.")
     q: str | None = Field(None, max_length=500, description="Full-text search over the claim content.")
-    article_id: int | None = Field(None, ge=1, le=ID_MAX, description="Only claims of this article.")
+    article_id: int | None = id_field("Only claims of this article.")
 
 
 class TextSpan(BaseModel):

@@ -45,9 +45,9 @@ def id_path(description: str) -> Any:
     return Path(ge=1, le=ID_MAX, description=description)
 
 
-def id_query(description: str) -> Any:
-    """An optional query parameter holding a stored id."""
-    return Query(None, ge=1, le=ID_MAX, description=description)
+def id_field(description: str) -> Any:
+    """An optional field of a query model holding a stored id."""
+    return Field(None, ge=1, le=ID_MAX, description=description)
 
 
 _PARSE: dict[str, Callable[[Any], Any]] = {

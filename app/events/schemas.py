@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from app.claims.schemas import TextSpan
-from app.core.pagination import ID_MAX, ListQuery
+from app.core.pagination import ListQuery, id_field
 from app.entities.schemas import EntityRef
 
 
@@ -18,7 +18,7 @@ class EventQuery(ListQuery):
     place: str | None = Field(None, max_length=300, description="The place: entity id or name.")
     type: str | None = Field(None, max_length=32, description="Event type, e.g. meeting.")
     status: str | None = Field(None, max_length=16, description="occurred, scheduled, planned, ...")
-    article_id: int | None = Field(None, ge=1, le=ID_MAX, description="Only events reported by this article.")
+    article_id: int | None = id_field("Only events reported by this article.")
 
 
 class EventDate(BaseModel):
