@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -11,7 +12,6 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from backends import run_in_thread
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -20,11 +20,14 @@ from app.cli import main as cli_main
 from .conftest import make_settings
 
 
-def cli(url: str, *argv: str, pepper: str = "pepper-1") -> tuple[int, str, str]:
+async def cli(url: str, *argv: str, pepper: str = "pepper-1") -> tuple[int, str, str]:
+    """Run the command in a thread while this loop keeps serving: the app may be inside a write
+    transaction (its embedded queue worker polls), and a blocked loop would never commit it, so
+    the command would wait out SQLite's busy timeout ("database is locked")."""
     out, err = io.StringIO(), io.StringIO()
     env = {"NEWSCLAIMS_DATABASE_URL": url, "NEWSCLAIMS_API_KEY_PEPPER": pepper}
     with mock.patch.dict(os.environ, env), redirect_stdout(out), redirect_stderr(err):
-        code = run_in_thread(lambda: cli_main(list(argv)))
+        code = await asyncio.to_thread(cli_main, list(argv))
     return code, out.getvalue(), err.getvalue()
 
 
@@ -34,11 +37,13 @@ async def test_keys_lifecycle_cli_and_http(fresh_db_url: str, tmp_path: Path, ru
         # a fresh install with no keys is open (auth=auto)
         assert (await client.get("/v1/articles")).status_code == 200
 
-        code, out, err = cli(fresh_db_url, "keys", "create", "--name", "reader", "--scope", "read", "--json")
+        code, out, err = await cli(fresh_db_url, "keys", "create", "--name", "reader", "--scope", "read",
+                                   "--json")
         assert code == 0, err
         reader = json.loads(out)
         assert reader["key"].startswith("nc_") and reader["scopes"] == ["read"]
-        code, writer_key, _ = cli(fresh_db_url, "keys", "create", "--name", "ingest", "--scope", "write")
+        code, writer_key, _ = await cli(fresh_db_url, "keys", "create", "--name", "ingest", "--scope",
+                                        "write")
         writer_key = writer_key.strip()
 
         # only a keyed hash is stored
@@ -69,15 +74,15 @@ async def test_keys_lifecycle_cli_and_http(fresh_db_url: str, tmp_path: Path, ru
         # write includes read
         assert (await client.get("/v1/articles", headers={"X-API-Key": writer_key})).status_code == 200
 
-        code, out, _ = cli(fresh_db_url, "keys", "list", "--json")
+        code, out, _ = await cli(fresh_db_url, "keys", "list", "--json")
         listed = [json.loads(line) for line in out.splitlines()]
         assert {k["name"] for k in listed} == {"reader", "ingest"}
         assert all("key" not in k and "key_hash" not in k for k in listed)
         # a key in use is marked used (written at most every few minutes, not per request)
         assert all(k["last_used_at"] is not None for k in listed)
 
-        assert cli(fresh_db_url, "keys", "revoke", reader["id"])[0] == 0
-        assert cli(fresh_db_url, "keys", "revoke", reader["id"])[0] == 1  # already revoked
+        assert (await cli(fresh_db_url, "keys", "revoke", reader["id"]))[0] == 0
+        assert (await cli(fresh_db_url, "keys", "revoke", reader["id"]))[0] == 1  # already revoked
         assert (await client.get("/v1/articles", headers=auth)).status_code == 401
 
         # the same key checked with another pepper does not match
@@ -86,12 +91,12 @@ async def test_keys_lifecycle_cli_and_http(fresh_db_url: str, tmp_path: Path, ru
         assert (await client.get("/v1/articles", headers={"X-API-Key": writer_key})).status_code == 401
         # revoking every key does not reopen the service
         for k in listed:
-            cli(fresh_db_url, "keys", "revoke", k["id"])
+            await cli(fresh_db_url, "keys", "revoke", k["id"])
         assert (await client.get("/v1/articles")).status_code == 401
 
 
 async def test_auth_none_trusts_the_gateway(fresh_db_url: str, tmp_path: Path, running_app: Any) -> None:
-    assert cli(fresh_db_url, "keys", "create", "--name", "x")[0] == 0
+    assert (await cli(fresh_db_url, "keys", "create", "--name", "x"))[0] == 0
     async with running_app(make_settings(fresh_db_url, tmp_path, auth="none")) as (_app, client):
         assert (await client.get("/v1/articles")).status_code == 200
 
