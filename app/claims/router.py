@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.core.pagination import Page
+from app.core.routing import QueryModelRoute
 from app.core.streaming import NDJSON_RESPONSE, ndjson_response, wants_ndjson
 
 from .schemas import ClaimOut, ClaimQuery
 from .service import ClaimService, claim_filters
 
-router = APIRouter(prefix="/v1", tags=["claims"])
+router = APIRouter(prefix="/v1", tags=["claims"], route_class=QueryModelRoute)
 
 
 @router.get(
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/v1", tags=["claims"])
     "else the article's publication date. Newest first.",
     responses=NDJSON_RESPONSE,
 )
-async def list_claims(request: Request, query: Annotated[ClaimQuery, Query()]) -> Page[ClaimOut] | Response:
+async def list_claims(request: Request, query: Annotated[ClaimQuery, Query()]) -> Response:
     svc = ClaimService(request.app.state.db)
     filters, dates, page = claim_filters(query), query.dates(), query.page(request)
     if wants_ndjson(request):  # the whole list as a stream (app/core/streaming.py)

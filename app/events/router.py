@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.core.pagination import Page
+from app.core.routing import QueryModelRoute
 from app.core.streaming import NDJSON_RESPONSE, ndjson_response, wants_ndjson
 
 from .schemas import EventOut, EventQuery
 from .service import EventService, event_filters
 
-router = APIRouter(prefix="/v1", tags=["events"])
+router = APIRouter(prefix="/v1", tags=["events"], route_class=QueryModelRoute)
 
 
 @router.get(
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/v1", tags=["events"])
     "whole month/week for coarser dates). Ordered by event date, undated last.",
     responses=NDJSON_RESPONSE,
 )
-async def list_events(request: Request, query: Annotated[EventQuery, Query()]) -> Page[EventOut] | Response:
+async def list_events(request: Request, query: Annotated[EventQuery, Query()]) -> Response:
     svc = EventService(request.app.state.db)
     filters, dates, page = event_filters(query), query.dates(), query.page(request)
     if wants_ndjson(request):  # the whole list as a stream (app/core/streaming.py)
