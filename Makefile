@@ -23,7 +23,7 @@ migrate: install
 	$(BIN)/newsclaims migrate
 
 run: migrate
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --proxy-headers
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --proxy-headers --http app.core.server:HttpProtocol
 
 lint: install
 	$(BIN)/ruff check app tests bench evaluation training migrations

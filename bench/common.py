@@ -95,6 +95,8 @@ def server(
                 "--port",
                 str(port),
                 "--no-access-log",
+                "--http",
+                "app.core.server:HttpProtocol",
                 *(["--workers", str(processes)] if processes > 1 else []),
             ],
             cwd=ROOT,

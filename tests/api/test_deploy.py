@@ -148,6 +148,7 @@ def test_entrypoint_serves_behind_a_gateway_and_drains_within_the_grace_period()
     assert '--forwarded-allow-ips "${NEWSCLAIMS_TRUSTED_PROXIES:-127.0.0.1}"' in server
     assert "--timeout-graceful-shutdown 50" in server and "--no-server-header" in server
     assert "--proxy-headers" in server
+    assert "--http app.core.server:HttpProtocol" in server  # one send() per response
 
 
 def test_compose_production_settings_secrets_and_read_only_root() -> None:
