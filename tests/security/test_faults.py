@@ -7,6 +7,7 @@ backends are terminated from a second connection (the server itself keeps runnin
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 from collections.abc import Callable, Iterator
@@ -189,3 +190,36 @@ async def test_a_read_on_a_dead_connection_runs_again(fresh_db_url: str) -> None
             assert second != first and calls == 2, stmt
         finally:
             await db.dispose()
+
+
+async def test_kept_read_connections_after_a_restart(fresh_db_url: str) -> None:
+    """Reads keep their connections between requests (no pool round trip); when the server has
+    dropped them all, the first read to notice runs again on a new connection and the others
+    are let go, so the next read does not meet a dead one."""
+    if fresh_db_url.startswith("sqlite"):
+        pytest.skip("a SQLite connection cannot be dropped by a server")
+    from sqlalchemy import func, select
+
+    from app.core.database import Database
+
+    db = Database(fresh_db_url, pool_size=3)
+    calls = 0
+
+    async def backend_pid(conn: Any) -> int:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.05)  # (held long enough for three reads to need three connections)
+        return int((await conn.execute(select(func.pg_backend_pid()))).scalar_one())
+
+    try:
+        pids = set(await asyncio.gather(*(db.read(backend_pid) for _ in range(3))))
+        assert len(pids) == 3
+        assert await db.read(backend_pid) in pids  # a kept one
+        run_in_thread(lambda: pg_admin(os.environ[PG_ENV], _terminate(make_url(fresh_db_url).database)))
+        calls = 0
+        fresh = await db.read(backend_pid)
+        assert fresh not in pids and calls == 2
+        calls = 0
+        assert await db.read(backend_pid) not in pids and calls == 1
+    finally:
+        await db.dispose()
