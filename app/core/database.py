@@ -22,7 +22,7 @@ from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
 import aiosqlite
-from pydantic_core import from_json
+import orjson
 from sqlalchemy import (
     DateTime,
     Integer,
@@ -510,7 +510,7 @@ def json_rows(dialect: str, *columns: Any) -> ColumnElement[str]:
 
 def json_rows_of(value: str | None) -> list[list[Any]]:
     """A `json_rows` column's rows, in the order of their first element (the id)."""
-    return sorted(from_json(value)) if value else []
+    return sorted(orjson.loads(value)) if value else []
 
 
 def core_table(model: type[Base]) -> Table:
