@@ -268,8 +268,8 @@ class _Compiled(NamedTuple):
 
 class DriverReader:
     """`Database.read`'s connection: the repositories' statements (SQLAlchemy Core, usually
-    built once per shape), each compiled once, run by the driver itself (asyncpg; on SQLite,
-    for now, `driver` is None and everything goes through SQLAlchemy: see `Database._read`).
+    built once per shape), each compiled once, run by the driver itself (asyncpg; sqlite3 in
+    one trip to aiosqlite's thread; with no driver, everything goes through SQLAlchemy).
 
     Per statement, SQLAlchemy's execution path (greenlet hand-offs, execution context, cursor
     adaption, result metadata) costs about as much CPU as the driver's own round trip: ~150 µs
@@ -304,9 +304,10 @@ class DriverReader:
                            b.effective_value) for name in comp.positiontup)
             cols = list(stmt.selected_columns)
             row = namedtuple("Row", [c.key for c in cols], rename=True)  # type: ignore[misc]
-            # result processors may depend on the column's server type (its OID)
+            # on PostgreSQL, result processors may depend on the column's server type (its OID)
             try:
-                oids = [a.type.oid for a in (await self.driver.prepare(comp.string)).get_attributes()]
+                oids = ([a.type.oid for a in (await self.driver.prepare(comp.string)).get_attributes()]
+                        if self._pg else [None] * len(cols))
             except Exception:
                 return None  # not cached: run through SQLAlchemy, which maps the error (see execute)
             results = tuple((i, proc) for i, (c, oid) in enumerate(zip(cols, oids, strict=True))
@@ -324,8 +325,12 @@ class DriverReader:
         return Rows((await self.conn.execute(stmt, params)).all())
 
     async def _fetch(self, sql: str, args: list[Any]) -> Sequence[Any]:
-        records: Sequence[Any] = await self.driver.fetch(sql, *args)  # asyncpg (the only driver here)
-        return records
+        if self._pg:
+            records: Sequence[Any] = await self.driver.fetch(sql, *args)
+            return records
+        # aiosqlite: the whole statement in one trip to the connection's thread
+        _, _, _, rows = await self.driver._execute(_run, self.driver._conn, False, sql, args)
+        return rows
 
     async def execute(self, stmt: Any, params: dict[str, Any] | None = None) -> Rows:
         compiled = await self._compiled(stmt)
@@ -436,9 +441,7 @@ class Database:
         finally:
             _READING.reset(token)
         try:
-            # asyncpg runs the reads itself; on SQLite they go through SQLAlchemy (no driver)
-            pg = self.dialect == "postgresql"
-            driver = (await conn.get_raw_connection()).driver_connection if pg else None
+            driver = (await conn.get_raw_connection()).driver_connection  # asyncpg's, or aiosqlite's
         except BaseException:
             await conn.close()
             raise
