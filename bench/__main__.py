@@ -224,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.scale}: {sc.articles * sc.claims_per_article:,} claims / {sc.articles:,} articles / "
             f"{sc.entities:,} entities / {sc.events:,} events; load from {queries.LOAD_GENERATOR}"
         )
-        tag = str(args.scale).replace(".", "_")
+        # (the seed's version in the name: a database seeded by an older generator is not reused)
+        tag = f"{args.scale}_v{seed.VERSION}".replace(".", "_")
         dbs = [
             ("sqlite", f"sqlite+aiosqlite:///{Path(tempfile_dir()) / f'newsclaims-bench-s{tag}.db'}", None)
         ]

@@ -1,9 +1,9 @@
-"""Generate a synthetic database for the query benchmark: at `--scale 1` 200,000 articles,
-1,000,000 claims and 50,000 entities (plus mentions, claim subjects, 100,000 events with
-participants and sources), written with COPY on PostgreSQL and executemany on SQLite into a
-migrated, empty database. Deterministic for a given scale and seed. The schema's triggers fill
-what the application never writes itself (migration 0005: each participant row's event date,
-SQLite's `claims_search`), so a seeded database has the shape an ingested one has.
+"""Generate a synthetic database for the query benchmark: at `--scale 1` 200,000 articles, 1,000,000
+claims and 50,000 entities (plus mentions, claim subjects, 100,000 events with participants, sources
+and the claims that report them), written with COPY on PostgreSQL and executemany on SQLite into a
+migrated, empty database. Deterministic for a given scale and seed. The schema's triggers fill what
+the application never writes itself (migration 0005: each participant row's event date, SQLite's
+`claims_search`), so a seeded database has the shape an ingested one has.
 
     python -m bench.seed --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench --scale 0.1
 """
@@ -42,6 +42,7 @@ WORDS = (
     "currency growth jobs wages pensions taxes corruption scandal resignation coalition opposition"
 ).split()
 EVENT_TYPES = ("meeting", "visit", "talks", "attack", "election", "announcement", "protest", "agreement")
+VERSION = 2  # bumped when the generated data changes (2: events carry the claims reporting them)
 START = date(2020, 1, 1)
 DAYS = 6 * 365
 
@@ -208,7 +209,8 @@ def generate(sc: Scale, seed: int = 7) -> dict[str, tuple[list[str], list[tuple[
     )
     tables["claim_entities"] = (["claim_id", "entity_id"], sorted(set(about)))
     tables["mentions"] = (["id", "article_id", "entity_id", "start", "end", "text"], mentions)
-    events, parts, sources = [], set(), []
+    events, parts, sources, reports = [], set(), [], set()
+    linker = random.Random(seed + 1)  # (its own sequence: the rest of the data stays as it was)
     for e in range(1, sc.events + 1):
         a = rng.randrange(1, sc.articles + 1)
         day = START + timedelta(days=rng.randrange(DAYS))
@@ -218,6 +220,9 @@ def generate(sc: Scale, seed: int = 7) -> dict[str, tuple[list[str], list[tuple[
         for _ in range(2):
             parts.add((e, people[popular(len(people), rng) - 1][0], a))
         sources.append((e, e, a, f"e{e}", 0, len(kind), kind, "occurred", f"{kind} {e}"))
+        # the claims that report it: one or two of its article's (as the pipeline links them)
+        for _ in range(linker.randint(1, 2)):
+            reports.add((e, (a - 1) * sc.claims_per_article + linker.randrange(sc.claims_per_article) + 1))
     tables["events"] = (
         ["id", "type", "summary", "status", "date_value", "date_start", "date_end", "place_id", "created_at"],
         events,
@@ -237,6 +242,7 @@ def generate(sc: Scale, seed: int = 7) -> dict[str, tuple[list[str], list[tuple[
         ],
         sources,
     )
+    tables["event_claims"] = (["event_id", "claim_id"], sorted(reports))
     return tables
 
 
@@ -250,6 +256,7 @@ ORDER = (
     "events",
     "event_participants",
     "event_sources",
+    "event_claims",
 )
 SERIAL = ("entities", "entity_aliases", "articles", "claims", "mentions", "events", "event_sources")
 
