@@ -1,9 +1,9 @@
 """uvicorn's httptools protocol, writing each response in one `send()`.
 
-uvicorn writes a response's head as soon as the app sends `http.response.start`, then the body
-in a second write: two system calls and two TCP segments per response (TCP_NODELAY is on), and
-on a VM a `send()` costs 50-90 µs, a sixth of a list request's CPU. Here writes made in the same
-turn of the event loop go out together at the end of that turn (or at once past 64 KiB, so
+uvicorn writes a response's head as soon as the app sends `http.response.start`, then the body in a
+second write: two system calls and two TCP segments per response (TCP_NODELAY is on), and on the VMs
+measured a loopback `send()` costs 15-90 µs of a list request's 400-900. Here writes made in the
+same turn of the event loop go out together at the end of that turn (or at once past 64 KiB, so
 streaming keeps uvicorn's flow control). Selected with `uvicorn --http app.core.server:HttpProtocol`
 (`make run`, the container's entrypoint, the benchmarks); plain `uvicorn` still works without it.
 """
