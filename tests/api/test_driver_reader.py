@@ -4,6 +4,7 @@ the backend, and what it cannot run positionally, or what fails, must go through
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -72,3 +73,34 @@ async def test_a_failing_statement_raises_sqlalchemys_error(app: FastAPI, db_url
     with pytest.raises(exc.DBAPIError) as raised:
         await db.read(work)
     assert "division by zero" in str(raised.value.orig) and not raised.value.connection_invalidated
+
+
+async def test_reads_keep_their_connections_and_give_back_a_failed_one(db_url: str) -> None:
+    """A read's connection stays checked out for the next read (no pool round trip per read);
+    one whose work failed goes back to the pool (it may be mid-statement), as all do on dispose."""
+
+    db = Database(db_url, pool_size=2)
+    pool: Any = db.engine.pool
+    drivers: list[Any] = []
+
+    async def note(reader: DriverReader, wait: float = 0) -> None:
+        drivers.append(reader.driver)
+        await asyncio.sleep(wait)
+        assert (await reader.execute(select(literal(1, Integer)))).scalar() == 1
+
+    async def fail(reader: DriverReader) -> None:
+        raise ValueError("the work's own error")
+
+    try:
+        await db.read(note)
+        await db.read(note)
+        assert drivers[0] is drivers[1] and drivers[0] is not None  # the same, kept connection
+        assert pool.checkedout() == 1
+        await asyncio.gather(db.read(lambda r: note(r, 0.05)), db.read(lambda r: note(r, 0.05)))
+        assert pool.checkedout() == 2  # both kept (the pool size: reads wait past it)
+        with pytest.raises(ValueError, match="own error"):
+            await db.read(fail)
+        assert pool.checkedout() == 1
+    finally:
+        await db.dispose()
+    assert pool.checkedout() == 0
