@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import os
 import signal
 import sys
 
 from app.articles.pool import ExtractionPool
 from app.core.database import Database
 from app.core.settings import Settings
-from app.extraction.parallel import one_math_thread
+from app.extraction.parallel import PARENT_CHECK_S, one_math_thread
 from app.jobs.settings import JobSettings
 from app.jobs.worker import QueueWorker
 
@@ -42,7 +43,12 @@ def _config(args: argparse.Namespace) -> tuple[str, JobSettings, str | None]:
     return args.database_url or settings.effective_database_url, cfg, settings.extraction_model
 
 
-async def serve(url: str, cfg: JobSettings, model: str | None, exit_when_idle: bool) -> int:
+async def serve(url: str, cfg: JobSettings, model: str | None, exit_when_idle: bool, *,
+                with_parent: bool = False) -> int:
+    """Run the queue loops until SIGTERM/SIGINT (or an empty queue with `exit_when_idle`);
+    `with_parent`: also stop, after the current batch, when the process that started this one is
+    gone (a child of `--processes N` whose parent was SIGKILLed would otherwise go on unsupervised,
+    beside the replacement its supervisor starts)."""
     # Extraction runs in a child process, as in the API: under the per-article deadline
     # (NEWSCLAIMS_EXTRACTION_TIMEOUT_S), so a pathological text fails that article instead of
     # stalling the worker, and a crash in the parser restarts the child instead of this loop.
@@ -57,6 +63,7 @@ async def serve(url: str, cfg: JobSettings, model: str | None, exit_when_idle: b
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    orphaned = asyncio.create_task(_stop_when_orphaned(stop)) if with_parent else None
     db = Database(url, pool_size=3)
     # two loops share the one extraction process: while one parses its batch, the other stores
     loops = [QueueWorker(db, pool.extract, cfg) for _ in range(2)]
@@ -65,6 +72,8 @@ async def serve(url: str, cfg: JobSettings, model: str | None, exit_when_idle: b
     try:
         await asyncio.gather(*(w.run(stop, exit_when_idle=exit_when_idle) for w in loops))
     finally:
+        if orphaned is not None:
+            orphaned.cancel()
         await db.dispose()
         await pool.close()
     print(f"newsclaims worker {name}: stopped after {sum(w.processed for w in loops)} articles",
@@ -72,8 +81,18 @@ async def serve(url: str, cfg: JobSettings, model: str | None, exit_when_idle: b
     return 0
 
 
+async def _stop_when_orphaned(stop: asyncio.Event) -> None:
+    parent = os.getppid()
+    while not stop.is_set():
+        await asyncio.sleep(PARENT_CHECK_S)
+        if os.getppid() != parent:
+            print("newsclaims worker: the parent process is gone; stopping after the current batch",
+                  file=sys.stderr, flush=True)
+            stop.set()
+
+
 def _child(url: str, cfg: JobSettings, model: str | None, exit_when_idle: bool) -> None:
-    sys.exit(asyncio.run(serve(url, cfg, model, exit_when_idle)))
+    sys.exit(asyncio.run(serve(url, cfg, model, exit_when_idle, with_parent=True)))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,6 +107,14 @@ def run(args: argparse.Namespace) -> int:
              for _ in range(args.processes)]
     for p in procs:
         p.start()
+
+    # SIGTERM to this process (a supervisor's stop) reaches every worker: each finishes its batch
+    def stop_all(*_: object) -> None:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+
+    signal.signal(signal.SIGTERM, stop_all)
     try:
         for p in procs:
             p.join()
