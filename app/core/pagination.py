@@ -89,6 +89,12 @@ class PageParams:
     limit: int
     cursor: str | None
 
+    @classmethod
+    def of(cls, request: Request, limit: int | None, cursor: str | None) -> PageParams:
+        """The requested page size (or the default), capped by the server's maximum."""
+        settings: Settings = request.app.state.settings
+        return cls(min(limit or settings.default_page_size, settings.max_page_size), cursor)
+
 
 # Request dependencies are `async def`: FastAPI runs a plain `def` dependency in its thread pool,
 # a thread hop (and a wake-up of another thread) per dependency per request.
@@ -97,8 +103,7 @@ async def page_params(
     limit: int | None = Query(None, ge=1, description="Page size (capped by the server's maximum)."),
     cursor: str | None = Query(None, max_length=512, description="The `next` value of the previous page."),
 ) -> PageParams:
-    settings: Settings = request.app.state.settings
-    return PageParams(min(limit or settings.default_page_size, settings.max_page_size), cursor)
+    return PageParams.of(request, limit, cursor)
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -206,5 +211,4 @@ class ListQuery(BaseModel):
         return DateRange(self.from_, self.to)
 
     def page(self, request: Request) -> PageParams:
-        settings: Settings = request.app.state.settings
-        return PageParams(min(self.limit or settings.default_page_size, settings.max_page_size), self.cursor)
+        return PageParams.of(request, self.limit, self.cursor)
