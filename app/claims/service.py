@@ -110,11 +110,15 @@ async def store_document_claims(
     return ids
 
 
+def entity_refs(column: str | None) -> list[dict[str, Any]]:
+    """A `json_rows` column of [id, name, type] as `EntityRef`s (by id)."""
+    return [{"id": i, "name": n, "type": t} for i, n, t in json_rows_of(column)]
+
+
 def entity_ref(entity: str | None) -> dict[str, Any] | None:
     """An entity column (`json_rows` of one [id, name, type], or none) as `EntityRef`."""
-    for id_, name, type_ in json_rows_of(entity):
-        return {"id": id_, "name": name, "type": type_}
-    return None
+    refs = entity_refs(entity)
+    return refs[0] if refs else None
 
 
 def describe(claims: Sequence[Any]) -> list[dict[str, Any]]:
@@ -147,7 +151,7 @@ def describe(claims: Sequence[Any]) -> list[dict[str, Any]]:
             "said_on": {"value": said_on_value, "date": said_on} if said_on_value else None,
             "claim_date": claim_date,
             "confidence": float(confidence),
-            "about": [{"id": i, "name": n, "type": t} for i, n, t in json_rows_of(about)],
+            "about": entity_refs(about),
         })
     return out
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.claims.service import entity_ref, resolve_ref
+from app.claims.service import entity_ref, entity_refs, resolve_ref
 from app.core.database import Database, Reading, json_rows_of
 from app.core.pagination import DateRange, Page, PageParams, page_json
 
@@ -135,7 +135,7 @@ def describe(events: Sequence[Any]) -> list[dict[str, Any]]:
             "status": status,
             "date": {"value": date_value, "start": date_start, "end": date_end},
             "place": entity_ref(place),
-            "participants": [{"id": i, "name": n, "type": t} for i, n, t in json_rows_of(participants)],
+            "participants": entity_refs(participants),
             "sources": [
                 {
                     "article_id": article_id,
