@@ -286,7 +286,6 @@ class DriverReader:
         self.driver = driver
         self.dialect = conn.dialect
         self._pg = self.dialect.name == "postgresql"
-        self._autocommit = False
 
     async def _compiled(self, stmt: Any) -> _Compiled | None:
         if self.driver is None:
@@ -319,9 +318,6 @@ class DriverReader:
         return compiled
 
     async def _sqlalchemy(self, stmt: Any, params: dict[str, Any] | None) -> Rows:
-        if self._pg and not self._autocommit:
-            await self.conn.execution_options(isolation_level="AUTOCOMMIT")
-            self._autocommit = True
         return Rows((await self.conn.execute(stmt, params)).all())
 
     async def _fetch(self, sql: str, args: list[Any]) -> Sequence[Any]:
@@ -441,6 +437,8 @@ class Database:
         finally:
             _READING.reset(token)
         try:
+            if self.dialect == "postgresql":  # (once: the connection is kept for later reads)
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
             driver = (await conn.get_raw_connection()).driver_connection  # asyncpg's, or aiosqlite's
         except BaseException:
             await conn.close()

@@ -104,3 +104,25 @@ async def test_reads_keep_their_connections_and_give_back_a_failed_one(db_url: s
     finally:
         await db.dispose()
     assert pool.checkedout() == 0
+
+
+async def test_reads_are_outside_any_transaction(db_url: str) -> None:
+    """On PostgreSQL every statement of a read, also one run through SQLAlchemy (text), is its
+    own transaction (autocommit), on a new connection and on a kept one alike: a read never
+    holds a snapshot or an open transaction between its statements."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite's driver opens no transaction before a read")
+    from sqlalchemy import text
+
+    db = Database(db_url, pool_size=1)
+    xid = text("SELECT txid_current()")
+
+    async def two(reader: DriverReader) -> tuple[Any, Any]:
+        return (await reader.execute(xid)).scalar(), (await reader.execute(xid)).scalar()
+
+    try:
+        for _ in range(2):  # a new connection, then the kept one
+            first, second = await db.read(two)
+            assert first != second
+    finally:
+        await db.dispose()
