@@ -11,14 +11,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
-import os
 import signal
 import sys
+from contextlib import suppress
+from functools import partial
 
 from app.articles.pool import ExtractionPool
 from app.core.database import Database
 from app.core.settings import Settings
-from app.extraction.parallel import PARENT_CHECK_S, one_math_thread
+from app.extraction.parallel import one_math_thread, when_parent_gone
 from app.jobs.settings import JobSettings
 from app.jobs.worker import QueueWorker
 
@@ -63,7 +64,8 @@ async def serve(url: str, cfg: JobSettings, model: str | None, exit_when_idle: b
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    orphaned = asyncio.create_task(_stop_when_orphaned(stop)) if with_parent else None
+    if with_parent:
+        when_parent_gone(partial(_orphaned, loop, stop))
     db = Database(url, pool_size=3)
     # two loops share the one extraction process: while one parses its batch, the other stores
     loops = [QueueWorker(db, pool.extract, cfg) for _ in range(2)]
@@ -72,8 +74,6 @@ async def serve(url: str, cfg: JobSettings, model: str | None, exit_when_idle: b
     try:
         await asyncio.gather(*(w.run(stop, exit_when_idle=exit_when_idle) for w in loops))
     finally:
-        if orphaned is not None:
-            orphaned.cancel()
         await db.dispose()
         await pool.close()
     print(f"newsclaims worker {name}: stopped after {sum(w.processed for w in loops)} articles",
@@ -81,14 +81,12 @@ async def serve(url: str, cfg: JobSettings, model: str | None, exit_when_idle: b
     return 0
 
 
-async def _stop_when_orphaned(stop: asyncio.Event) -> None:
-    parent = os.getppid()
-    while not stop.is_set():
-        await asyncio.sleep(PARENT_CHECK_S)
-        if os.getppid() != parent:
-            print("newsclaims worker: the parent process is gone; stopping after the current batch",
-                  file=sys.stderr, flush=True)
-            stop.set()
+def _orphaned(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """(From the parent watcher's thread.)"""
+    print("newsclaims worker: the parent process is gone; stopping after the current batch",
+          file=sys.stderr, flush=True)
+    with suppress(RuntimeError):  # (the loop has already finished: nothing to stop)
+        loop.call_soon_threadsafe(stop.set)
 
 
 def _child(url: str, cfg: JobSettings, model: str | None, exit_when_idle: bool) -> None:

@@ -11,6 +11,7 @@ import multiprocessing as mp
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .inputs import ArticleInput
@@ -46,17 +47,21 @@ def exit_with_parent() -> None:
     waiting forever with its model loaded (~300 MB each; the queue test's `kill -9` left one per
     test run). In the main process (the batch command with one worker) this does nothing: a
     command whose shell has gone must go on."""
-    if mp.parent_process() is None:
-        return
+    if mp.parent_process() is not None:
+        when_parent_gone(lambda: os._exit(0))
+
+
+def when_parent_gone(then: Callable[[], object]) -> None:
+    """Call `then` (once, from a watcher thread) when the process that started this one is gone
+    (this one is then re-parented: `getppid` changes)."""
     parent = os.getppid()
 
     def watch() -> None:
-        while True:
+        while os.getppid() == parent:
             time.sleep(PARENT_CHECK_S)
-            if os.getppid() != parent:
-                os._exit(0)
+        then()
 
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def init_worker(model: str | None = None) -> None:
