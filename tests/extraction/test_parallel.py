@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from procs import alive
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # A parent that starts a pool the way the service and `newsclaims worker` do (app/articles/pool.py),
@@ -22,15 +24,6 @@ if __name__ == "__main__":
     print(pool.submit(os.getpid).result(), flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
 """
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-        return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_a_worker_exits_when_its_parent_is_killed(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
+from procs import alive, children
 from sqlalchemy import func, select
 
 from app.articles.models import Article
@@ -187,28 +188,6 @@ async def test_a_pathological_article_fails_alone_under_the_deadline(
 
 
 
-def _children(pid: int) -> list[int]:
-    """Live (not zombie) processes whose parent is `pid`, from /proc."""
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat[1]) == pid and stat[0] != "Z":
-            out.append(int(entry))
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_processes_stop_with_their_parent(pg_url: str, workers: Workers, sig: signal.Signals) -> None:
     """`worker --processes 2` stopped by its supervisor (SIGTERM, passed on to each process) or
@@ -220,23 +199,23 @@ def test_processes_stop_with_their_parent(pg_url: str, workers: Workers, sig: si
     while log.read_bytes().count(b": ready") < 2:
         assert parent.poll() is None and time.monotonic() < deadline, log.read_text()
         time.sleep(0.2)
-    kids = [p for p in _children(parent.pid)
+    kids = [p for p in children(parent.pid)
             if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
     assert len(kids) == 2
-    family = kids + [g for k in kids for g in _children(k)]  # with their extraction processes
+    family = kids + [g for k in kids for g in children(k)]  # with their extraction processes
     assert len(family) == 4
     parent.send_signal(sig)
     try:
         parent.wait(30)
         deadline = time.monotonic() + 30
-        while any(_alive(p) for p in family) and time.monotonic() < deadline:
+        while any(alive(p) for p in family) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not [p for p in family if _alive(p)], log.read_text()
+        assert not [p for p in family if alive(p)], log.read_text()
         if sig == signal.SIGTERM:
             assert parent.returncode == 0 and log.read_bytes().count(b": stopped after") == 2
         else:
             assert log.read_bytes().count(b"the parent process is gone") == 2
     finally:  # (a failure leaves nothing running)
         for p in family:
-            if _alive(p):
+            if alive(p):
                 os.kill(p, signal.SIGKILL)
