@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.effective_database_url,
             echo=settings.database_echo,
             pool_size=settings.database_pool_size,
+            sqlite_inline_read_ms=settings.sqlite_inline_read_ms,
         )
         pool = ExtractionPool(settings.effective_workers, settings.extraction_model)
         pool.start()

@@ -56,6 +56,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
+from .sqlite_inline import InlineReader
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -221,6 +223,19 @@ def _sqlite_creator(url: str) -> Callable[[], Awaitable[aiosqlite.Connection]]:
     return connect
 
 
+def _inline_reader(url: str, budget_ms: float) -> InlineReader | None:
+    """The event-loop reader of a SQLite file (app/core/sqlite_inline.py), with the same
+    sqlite3 arguments as the pool's connections; None for PostgreSQL, an in-memory database
+    (another connection would see another database) or a budget of 0."""
+    u = make_url(url)
+    if budget_ms <= 0 or u.get_backend_name() != "sqlite":
+        return None
+    if u.database in (None, "", ":memory:") or u.query.get("mode") == "memory":
+        return None
+    cargs, cparams = u.get_dialect()().create_connect_args(u)
+    return InlineReader(partial(sqlite3.connect, *cargs, **cparams), budget_ms / 1000)
+
+
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite+aiosqlite"):
@@ -281,9 +296,10 @@ class DriverReader:
     _cache: OrderedDict[tuple[int, str], tuple[Any, _Compiled | None]] = OrderedDict()
     _CACHE_SIZE = 512
 
-    def __init__(self, conn: AsyncConnection, driver: Any) -> None:
+    def __init__(self, conn: AsyncConnection, driver: Any, inline: InlineReader | None = None) -> None:
         self.conn = conn
         self.driver = driver
+        self.inline = inline
         self.dialect = conn.dialect
         self._pg = self.dialect.name == "postgresql"
 
@@ -324,6 +340,10 @@ class DriverReader:
         if self._pg:
             records: Sequence[Any] = await self.driver.fetch(sql, *args)
             return records
+        if self.inline is not None:  # on the loop's thread while it takes less than the budget
+            inline_rows = self.inline.run(sql, args)
+            if inline_rows is not None:
+                return inline_rows
         # aiosqlite: the whole statement in one trip to the connection's thread
         _, _, _, rows = await self.driver._execute(_run, self.driver._conn, False, sql, args)
         return rows
@@ -360,9 +380,11 @@ class DriverReader:
 class Database:
     """An engine and its session factory; one per application (created in the lifespan)."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10,
+                 sqlite_inline_read_ms: float = 2.0) -> None:
         self.url = url
         self.engine = make_engine(url, echo=echo, pool_size=pool_size)
+        self.inline = _inline_reader(url, sqlite_inline_read_ms)
         # reads wait here, first come first served, rather than past the pool's size: there the
         # pool opens an overflow connection per read and closes it on return (a new backend,
         # and its statements prepared again, per request under load: the p99 of busy lists)
@@ -414,7 +436,7 @@ class Database:
             conn, driver = self._kept.pop() if self._kept and attempt == 1 else await self._connect()
             done = False
             try:
-                result = await work(DriverReader(conn, driver))
+                result = await work(DriverReader(conn, driver, self.inline))
                 if conn.in_transaction():  # (begun by a statement run through SQLAlchemy)
                     await conn.rollback()
                 done = True
@@ -460,6 +482,8 @@ class Database:
             return False
 
     async def dispose(self) -> None:
+        if self.inline is not None:
+            self.inline.close()
         await self._release_kept()
         await self.engine.dispose()
 

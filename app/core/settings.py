@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     database_echo: bool = Field(default=False, description="Log every SQL statement.")
     database_pool_size: int = Field(default=10, ge=1,
                                     description="Connection pool size (PostgreSQL, or a SQLite file).")
+    sqlite_inline_read_ms: float = Field(
+        default=2.0, ge=0, description="SQLite: a read runs on the event loop's thread for up to this "
+                                       "long, then moves to a connection thread; 0 = always a thread.")
     extraction_workers: int = Field(
         default=0, ge=0, description="Extraction worker processes (each loads the model); 0 = all cores.")
     extraction_model: str | None = Field(default=None, description="spaCy model package (default: bundled).")
