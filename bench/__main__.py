@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
              speeds.ratio("parse"), f"rounds {speeds.spread('parse')}")
     if 2 in only:
         print("(2) extraction library (newsclaims extract), each round timed next to bare parsing")
-        line("1 worker (in process)", speeds.median("one"), "docs/s", speeds.ratio("one"),
+        line("1 worker (one process)", speeds.median("one"), "docs/s", speeds.ratio("one"),
              f"target >= {TARGETS['per_core']}x per core; rounds {speeds.spread('one')}")
         if args.workers > 1:
             line(

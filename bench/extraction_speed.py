@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,35 +114,75 @@ class Speeds:
         return f"{min(vals):.2f}-{max(vals):.2f}" if len(vals) > 1 else f"{vals[0]:.2f}"
 
 
+# The single-process figures are timed in a process of their own (`_ref`): the process that
+# runs the pools has their helper threads, and a process with a second thread, even an idle
+# one, parses ~5-10% slower (app/extraction/parallel.py); the reference must not carry that.
+_ref: dict[str, Any] = {}
+
+
+def _init_reference(extraction: bool) -> None:
+    from app.extraction.parallel import init_worker, one_math_thread
+    from app.extraction.pipeline import load_nlp
+
+    one_math_thread()
+    _ref["bare"], _ref["ours"] = bare_nlp(), load_nlp()
+    for nlp in _ref.values():
+        list(nlp.pipe(["Warm-up: the official said it works."]))
+    if extraction:
+        init_worker()
+        _warm(None)
+
+
+def _one_core_round(chunks: list[list[str]], extraction: bool) -> dict[str, float]:
+    """Seconds spent by bare parsing, our parse alone and (with `extraction`) the extraction
+    library on the same chunks, in turn chunk by chunk: the VM's speed drifts within seconds, so
+    the three one-core figures are each the sum over the same chunks, taken moments apart."""
+    spent = {"bare": 0.0, "parse": 0.0, "one": 0.0}
+    for chunk in chunks:
+        spent["bare"] += len(chunk) / _parse_rate(_ref["bare"], chunk)
+        spent["parse"] += len(chunk) / _parse_rate(_ref["ours"], chunk)
+        if extraction:
+            t = time.perf_counter()
+            _work(chunk)
+            spent["one"] += time.perf_counter() - t
+    return spent
+
+
+def _reference_rate(texts: list[str]) -> float:
+    return _parse_rate(_ref["bare"], texts)
+
+
+def _threads(_: Any = None) -> int:
+    return threading.active_count()
+
+
 def measure(texts: list[str], workers: int, repeats: int = 3, *, extraction: bool = True) -> Speeds:
     """`repeats` rounds of: bare parsing (1); our pipeline's parse alone (the same model as
     `load_nlp` sets it up, no extraction stages); and, with `extraction`, the extraction library
-    in this process (1 worker, as `newsclaims extract --workers 1` runs it) and over a spawn pool
+    in one process (1 worker, as `newsclaims extract --workers 1` runs it) and over a spawn pool
     of `workers` processes that load the model once (chunks through `imap`). The one-core
-    figures alternate chunk by chunk; the pool's is timed next to a bare pass and next to bare
-    parsing in `workers` processes at once, so every ratio compares work a few seconds apart.
+    figures alternate chunk by chunk in a reference process with a single thread (above); the
+    pool's is timed next to a bare pass there and next to bare parsing in `workers` processes
+    at once, so every ratio compares work a few seconds apart.
 
     The pool gets the texts `workers + 1` times over: with one pass (11 chunks for 84 texts) the
     end of the run, where one worker idles while another finishes the last chunk, was ~10% of
     the figure; in a real batch of thousands of articles it is nothing."""
-    from app.extraction.parallel import init_worker
-    from app.extraction.pipeline import load_nlp
+    from app.extraction.parallel import init_worker, one_math_thread
 
-    bare, ours = bare_nlp(), load_nlp()
-    for nlp in (bare, ours):
-        list(nlp.pipe(texts[:4], batch_size=4))
+    one_math_thread()  # (before any process is spawned: they inherit it)
+    ctx = mp.get_context("spawn")
     chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
     speeds = Speeds()
     pool: Any = None
     bares: Any = None
+    ref = ctx.Pool(1, initializer=_init_reference, initargs=(extraction,))
     try:
-        if extraction:
-            init_worker()
-            _warm(None)
-            if workers > 1:
-                pool = mp.get_context("spawn").Pool(workers, initializer=init_worker)
-                pool.map(_warm, range(workers * 2), chunksize=1)
-                bares = mp.get_context("spawn").Pool(workers, initializer=_init_bare)
+        assert ref.apply(_threads) == 1, "the reference process must run a single thread"
+        if extraction and workers > 1:
+            pool = ctx.Pool(workers, initializer=init_worker)
+            pool.map(_warm, range(workers * 2), chunksize=1)
+            bares = ctx.Pool(workers, initializer=_init_bare)
 
         def timed(run: Callable[[], int]) -> float:
             t = time.perf_counter()
@@ -149,23 +190,15 @@ def measure(texts: list[str], workers: int, repeats: int = 3, *, extraction: boo
             return n / (time.perf_counter() - t)
 
         for _ in range(repeats):
-            # chunk by chunk in turn: the VM's speed drifts within seconds, so the three one-core
-            # figures are each the sum over the same chunks, taken moments apart
-            spent = {"bare": 0.0, "parse": 0.0, "one": 0.0}
-            for chunk in chunks:
-                spent["bare"] += len(chunk) / _parse_rate(bare, chunk)
-                spent["parse"] += len(chunk) / _parse_rate(ours, chunk)
-                if extraction:
-                    spent["one"] += len(chunk) / timed(lambda chunk=chunk: _work(chunk))
-            for name, seconds in spent.items():
+            for name, seconds in ref.apply(_one_core_round, (chunks, extraction)).items():
                 if seconds:
                     speeds.add(name, len(texts) / seconds)
             if pool is not None:
-                speeds.add("bare_pool", _parse_rate(bare, texts))
+                speeds.add("bare_pool", ref.apply(_reference_rate, (texts,)))
                 speeds.add("many", timed(lambda: sum(pool.imap_unordered(_work, chunks * (workers + 1)))))
                 speeds.add("bare_many", _bare_together(bares, texts, workers))
     finally:
-        for p in (pool, bares):
+        for p in (pool, bares, ref):
             if p is not None:
                 p.close()
                 p.join()
