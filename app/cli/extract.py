@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
                 errors += "error" in doc
             done += len(docs)
             if progress is not None and task is not None:
-                progress.update(task, completed=done)
+                progress.update(task, completed=done, refresh=True)
         dst.flush()
     if errors:
         print(f"newsclaims extract: {errors} of {done} lines failed (see their 'error' fields)",
@@ -127,7 +127,10 @@ def _progress(stack: ExitStack) -> Any:
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("{task.speed} docs/s"))
-    return stack.enter_context(Progress(*columns, console=_stderr_console(), transient=False))
+    # redrawn at each chunk, not by rich's refresh thread: with one worker, spaCy runs in this
+    # process, and a second thread in it slows parsing by ~10% (app/extraction/parallel.py)
+    return stack.enter_context(Progress(*columns, console=_stderr_console(), transient=False,
+                                        auto_refresh=False))
 
 
 def _stderr_console() -> Any:
