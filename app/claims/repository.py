@@ -14,7 +14,9 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    Text,
     bindparam,
+    cast,
     column,
     delete,
     exists,
@@ -109,9 +111,17 @@ def _list_columns(dialect: str) -> tuple[Any, ...]:
     The entities are correlated subqueries, so the page costs one round trip and they are
     evaluated for the page's rows only, whatever plan reads the claims."""
     ent, link = Entity.__table__.c, ClaimEntity.__table__.c
-    about = (select(json_rows(dialect, ent.id, ent.name, ent.type))
-             .select_from(ClaimEntity.__table__.join(Entity.__table__, ent.id == link.entity_id))
-             .where(link.claim_id == Claim.id).scalar_subquery().label("about"))
+    if dialect == "postgresql":
+        # each link's entity by a scalar subquery rather than a join: the same index lookups, but
+        # a full-text page is planned anew per request (`list_claims`), and planning the join
+        # cost PostgreSQL ~0.08 ms more per request (pgbench: 0.58 -> 0.50 ms a statement)
+        one = select(func.json_build_array(ent.id, ent.name, ent.type)).where(ent.id == link.entity_id)
+        about = (select(cast(func.json_agg(one.scalar_subquery()), Text)).where(link.claim_id == Claim.id)
+                 .scalar_subquery().label("about"))
+    else:  # (SQLite: a value from a subquery would reach json_group_array as text, not JSON)
+        about = (select(json_rows(dialect, ent.id, ent.name, ent.type))
+                 .select_from(ClaimEntity.__table__.join(Entity.__table__, ent.id == link.entity_id))
+                 .where(link.claim_id == Claim.id).scalar_subquery().label("about"))
     return (
         Claim.id, Claim.article_id, Claim.local_id, Claim.kind, Claim.content_start, Claim.content_end,
         Claim.content_text, Claim.cue_start, Claim.cue_end, Claim.cue_text, Claim.cue_lemma, Claim.speaker_id,
