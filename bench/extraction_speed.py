@@ -165,9 +165,10 @@ def measure(texts: list[str], workers: int, repeats: int = 3, *, extraction: boo
     pool's is timed next to a bare pass there and next to bare parsing in `workers` processes
     at once, so every ratio compares work a few seconds apart.
 
-    The pool gets the texts `workers + 1` times over: with one pass (11 chunks for 84 texts) the
-    end of the run, where one worker idles while another finishes the last chunk, was ~10% of
-    the figure; in a real batch of thousands of articles it is nothing."""
+    The pool gets the texts `2 * workers + 1` times over: with one pass (11 chunks for 84 texts)
+    the end of the run, where one worker idles while another finishes the last chunk, was ~10%
+    of the figure, with three passes ~3%; in a real batch of thousands of articles it is
+    nothing."""
     from app.extraction.parallel import init_worker, one_math_thread
 
     one_math_thread()  # (before any process is spawned: they inherit it)
@@ -195,7 +196,7 @@ def measure(texts: list[str], workers: int, repeats: int = 3, *, extraction: boo
                     speeds.add(name, len(texts) / seconds)
             if pool is not None:
                 speeds.add("bare_pool", ref.apply(_reference_rate, (texts,)))
-                speeds.add("many", timed(lambda: sum(pool.imap_unordered(_work, chunks * (workers + 1)))))
+                speeds.add("many", timed(lambda: sum(pool.imap_unordered(_work, chunks * (2 * workers + 1)))))
                 speeds.add("bare_many", _bare_together(bares, texts, workers))
     finally:
         for p in (pool, bares, ref):

@@ -30,8 +30,8 @@ from .metrics import REGISTRY
 CHECK_EVERY = 1000
 # The file is read through a memory map (SQLite clamps this to its build's maximum, 2 GiB by
 # default): a page outside the connection's own cache is then the OS page cache's, with no
-# `pread` and no copy. Without it the same lists took ~60% more CPU (a page miss per few rows at
-# random speakers); the mapped pages are shared by the service's processes.
+# `pread` and no copy. Without it the same lists took 33-78% more CPU per request (a page miss
+# every few rows at random speakers); the mapped pages are shared by the service's processes.
 MMAP_BYTES = 1 << 31
 
 SQLITE_READS = Counter(
