@@ -121,13 +121,12 @@ _ref: dict[str, Any] = {}
 
 
 def _init_reference(extraction: bool) -> None:
-    from app.extraction.parallel import init_worker, one_math_thread
+    from app.extraction.parallel import init_worker
     from app.extraction.pipeline import load_nlp
 
-    one_math_thread()
-    _ref["bare"], _ref["ours"] = bare_nlp(), load_nlp()
-    for nlp in _ref.values():
-        list(nlp.pipe(["Warm-up: the official said it works."]))
+    _init_bare()  # (one math thread first)
+    _ref["ours"] = load_nlp()
+    list(_ref["ours"].pipe(["Warm-up: the official said it works."]))
     if extraction:
         init_worker()
         _warm(None)
@@ -139,7 +138,7 @@ def _one_core_round(chunks: list[list[str]], extraction: bool) -> dict[str, floa
     the three one-core figures are each the sum over the same chunks, taken moments apart."""
     spent = {"bare": 0.0, "parse": 0.0, "one": 0.0}
     for chunk in chunks:
-        spent["bare"] += len(chunk) / _parse_rate(_ref["bare"], chunk)
+        spent["bare"] += len(chunk) / _parse_rate(_bare, chunk)
         spent["parse"] += len(chunk) / _parse_rate(_ref["ours"], chunk)
         if extraction:
             t = time.perf_counter()
@@ -149,7 +148,7 @@ def _one_core_round(chunks: list[list[str]], extraction: bool) -> dict[str, floa
 
 
 def _reference_rate(texts: list[str]) -> float:
-    return _parse_rate(_ref["bare"], texts)
+    return _parse_rate(_bare, texts)
 
 
 def _threads(_: Any = None) -> int:

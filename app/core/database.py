@@ -209,14 +209,20 @@ class _OneTripConnection(aiosqlite.Connection):
             await self._execute(self._conn.rollback)
 
 
+def _sqlite_connect(url: str) -> Callable[..., sqlite3.Connection]:
+    """`sqlite3.connect` with the arguments SQLAlchemy's aiosqlite dialect derives from `url`."""
+    u = make_url(url)
+    cargs, cparams = u.get_dialect()().create_connect_args(u)
+    return partial(sqlite3.connect, *cargs, **cparams)
+
+
 def _sqlite_creator(url: str) -> Callable[[], Awaitable[aiosqlite.Connection]]:
     """Connects as SQLAlchemy's aiosqlite dialect does (same sqlite3 arguments), with
     `_OneTripConnection`."""
-    u = make_url(url)
-    cargs, cparams = u.get_dialect()().create_connect_args(u)
+    connector = _sqlite_connect(url)
 
     async def connect() -> aiosqlite.Connection:
-        conn = _OneTripConnection(partial(sqlite3.connect, *cargs, **cparams), 64)
+        conn = _OneTripConnection(connector, 64)
         conn._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connections
         return await conn
 
@@ -232,8 +238,7 @@ def _inline_reader(url: str, budget_ms: float) -> InlineReader | None:
         return None
     if u.database in (None, "", ":memory:") or u.query.get("mode") == "memory":
         return None
-    cargs, cparams = u.get_dialect()().create_connect_args(u)
-    return InlineReader(partial(sqlite3.connect, *cargs, **cparams), budget_ms / 1000)
+    return InlineReader(_sqlite_connect(url), budget_ms / 1000)
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
