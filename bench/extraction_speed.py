@@ -114,19 +114,21 @@ class Speeds:
         return f"{min(vals):.2f}-{max(vals):.2f}" if len(vals) > 1 else f"{vals[0]:.2f}"
 
 
-# The single-process figures are timed in a process of their own (`_ref`): the process that
-# runs the pools has their helper threads, and a process with a second thread, even an idle
-# one, parses ~5-10% slower (app/extraction/parallel.py); the reference must not carry that.
-_ref: dict[str, Any] = {}
+# The single-process figures are timed in a process of their own (`_init_reference`): the
+# process that runs the pools has their helper threads, and a process with a second thread,
+# even an idle one, parses ~5-10% slower (app/extraction/parallel.py); the reference must not
+# carry that.
+_ours: Any = None  # our pipeline's parse alone, in that process
 
 
 def _init_reference(extraction: bool) -> None:
     from app.extraction.parallel import init_worker
     from app.extraction.pipeline import load_nlp
 
+    global _ours
     _init_bare()  # (one math thread first)
-    _ref["ours"] = load_nlp()
-    list(_ref["ours"].pipe(["Warm-up: the official said it works."]))
+    _ours = load_nlp()
+    list(_ours.pipe(["Warm-up: the official said it works."]))
     if extraction:
         init_worker()
         _warm(None)
@@ -139,7 +141,7 @@ def _one_core_round(chunks: list[list[str]], extraction: bool) -> dict[str, floa
     spent = {"bare": 0.0, "parse": 0.0, "one": 0.0}
     for chunk in chunks:
         spent["bare"] += len(chunk) / _parse_rate(_bare, chunk)
-        spent["parse"] += len(chunk) / _parse_rate(_ref["ours"], chunk)
+        spent["parse"] += len(chunk) / _parse_rate(_ours, chunk)
         if extraction:
             t = time.perf_counter()
             _work(chunk)
@@ -151,7 +153,7 @@ def _reference_rate(texts: list[str]) -> float:
     return _parse_rate(_bare, texts)
 
 
-def _threads(_: Any = None) -> int:
+def _threads() -> int:
     return threading.active_count()
 
 
