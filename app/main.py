@@ -20,6 +20,7 @@ from app.articles.router import router as articles_router
 from app.claims.router import router as claims_router
 from app.core.database import Database
 from app.core.errors import ServiceUnavailable, install_error_handlers, problem_response
+from app.core.fts import start_merger
 from app.core.metrics import set_queue_depth
 from app.core.production import install_production
 from app.core.settings import Settings, get_settings
@@ -60,6 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool.start()
         app.state.db, app.state.pool = db, pool
         jobs = start_embedded(app)  # the queue worker inside the API (SQLite; app/jobs/worker.py)
+        # SQLite's full-text indexes merged in the background (app/core/fts.py)
+        app.state.fts_merger = merger = start_merger(db, settings.sqlite_fts_merge_interval_s,
+                                                     settings.sqlite_fts_max_segments)
         # what is alive now (the framework, SQLAlchemy, the schemas: ~115,000 objects) lives as
         # long as the process; frozen, no full collection walks it again (40-80 ms each, during
         # which every in-flight request waits: the p99 of a busy list)
@@ -69,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             gc.unfreeze()
+            if merger is not None:
+                await merger.stop()
             await jobs.stop()
             await pool.close()
             await db.dispose()

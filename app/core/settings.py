@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     sqlite_inline_read_ms: float = Field(
         default=2.0, ge=0, description="SQLite: a read runs on the event loop's thread for up to this "
                                        "long, then moves to a connection thread; 0 = always a thread.")
+    sqlite_fts_merge_interval_s: float = Field(
+        default=300.0, ge=0, description="SQLite: how often the full-text indexes are checked and, when "
+                                         "fragmented, merged in the background; 0 = never.")
+    sqlite_fts_max_segments: int = Field(
+        default=4, ge=1, description="SQLite: a full-text index with more segments than this is merged "
+                                     "into one at the next check.")
     extraction_workers: int = Field(
         default=0, ge=0, description="Extraction worker processes (each loads the model); 0 = all cores.")
     extraction_model: str | None = Field(default=None, description="spaCy model package (default: bundled).")
