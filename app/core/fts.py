@@ -67,7 +67,7 @@ async def merge_step(db: Database, table: str, *, first: bool) -> bool:
 
 async def merge(db: Database, table: str, pause_s: float = PAUSE_S, stop: asyncio.Event | None = None) -> int:
     """Merge the index into one segment, a bounded transaction at a time, until done or `stop`
-    is set (a later merge takes up where this one ended); the transactions run."""
+    is set (what was merged so far stays merged); returns the number of transactions."""
     steps, more = 0, True
     while more and not (stop is not None and stop.is_set()):
         more = await merge_step(db, table, first=steps == 0)
@@ -104,13 +104,12 @@ def _statements(table: str) -> tuple[TextClause, TextClause]:
 
 
 class SearchIndexMerger:
-    """The background task: `merge_fragmented` every `interval_s`, the first one `first_s` after
-    start-up (a restarted service finds the index as it left it)."""
+    """The background task: `merge_fragmented` every `interval_s`, the first one `first_s` (or
+    `interval_s` if shorter) after start-up: a restarted service finds the index as it left it."""
 
     def __init__(self, db: Database, interval_s: float, max_segments: int, first_s: float = 30.0) -> None:
         self.db, self.interval_s, self.max_segments = db, interval_s, max_segments
         self.first_s = min(first_s, interval_s)
-        self.runs = 0
         self._stop = asyncio.Event()
         self._task = asyncio.get_running_loop().create_task(self._run())
 
@@ -127,7 +126,6 @@ class SearchIndexMerger:
             except Exception:  # (a locked or busy database: the next interval tries again)
                 log.warning("full-text index merge failed; next try in %.0f s", self.interval_s,
                             exc_info=True)
-            self.runs += 1
 
     async def stop(self) -> None:
         """Stop after the transaction in progress (each is committed on its own)."""
