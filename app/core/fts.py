@@ -82,6 +82,8 @@ async def merge_fragmented(db: Database, max_segments: int, stop: asyncio.Event 
     """Merge each index holding more than `max_segments` segments: {table: (before, after)}."""
     done: dict[str, tuple[int, int]] = {}
     for table in FTS_TABLES:
+        if stop is not None and stop.is_set():
+            break
         async with db.session() as session:
             before = await segments(session, table)
         if before <= max_segments:

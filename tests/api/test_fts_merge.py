@@ -101,6 +101,7 @@ async def test_merging_below_the_threshold_or_when_stopped_does_nothing(tmp_path
             stop = asyncio.Event()
             stop.set()
             assert await fts.merge(db, "claims_search", stop=stop) == 0
+            assert await fts.merge_fragmented(db, max_segments=2, stop=stop) == {}  # (shutting down)
             assert (await segments(db))["claims_search"] == 3
             assert await fts.merge_fragmented(db, max_segments=2) == {"claims_search": (3, 1)}
             with pytest.raises(ValueError, match="not a full-text index"):
