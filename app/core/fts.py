@@ -22,11 +22,11 @@ import asyncio
 import logging
 import time
 from contextlib import suppress
+from functools import partial
 
 from sqlalchemy import TextClause, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from .database import Database
+from .database import Database, Reader
 
 log = logging.getLogger("newsclaims.fts")
 
@@ -45,9 +45,9 @@ MERGE_PAGES = 500
 PAUSE_S = 0.01
 
 
-async def segments(session: AsyncSession, table: str) -> int:
+async def segments(reader: Reader, table: str) -> int:
     """The number of segments of the index."""
-    return int((await session.execute(_statements(table)[0])).scalar_one())
+    return int((await reader.execute(_statements(table)[0])).scalar_one())
 
 
 async def merge_step(db: Database, table: str, *, first: bool) -> bool:
@@ -84,14 +84,12 @@ async def merge_fragmented(db: Database, max_segments: int, stop: asyncio.Event 
     for table in FTS_TABLES:
         if stop is not None and stop.is_set():
             break
-        async with db.session() as session:
-            before = await segments(session, table)
+        before = await db.read(partial(segments, table=table))
         if before <= max_segments:
             continue
         t = time.perf_counter()
         steps = await merge(db, table, stop=stop)
-        async with db.session() as session:
-            after = await segments(session, table)
+        after = await db.read(partial(segments, table=table))
         done[table] = (before, after)
         log.info("merged the %s index: %d -> %d segments, %d transactions, %.1f s",
                  table, before, after, steps, time.perf_counter() - t)
