@@ -1,15 +1,16 @@
-"""Identity and speed of `load_nlp`'s parse with the fast rule components vs the stock ones.
+"""Identity and speed of `load_nlp`'s parse (fast rule components, numpy's BLAS) vs the stock one.
 
 usage: python -m bench.parse_identity --shared ../shared [--limit N]
 
 Parses every PolNeAR text (train + dev) and every TimeML text (TimeBank + AQUAINT) with the stock
-pipeline (`load_nlp(fast_rules=False)`: spaCy's own attribute_ruler and lemmatizer) and with
-ours (`load_nlp()`), in the extraction's `nlp.pipe` batches, and compares every token's ORTH,
-TAG, POS, MORPH, LEMMA, DEP, HEAD, entity and sentence annotation: each mismatch count must be 0
-(the exit status is 1 otherwise). Each batch goes through each pipeline's components the way
-`nlp.pipe` runs them (`proc.pipe` where a component has one), one component at a time, so the
-CPU time (`time.process_time`) of each component is measured; the two pipelines alternate which
-goes first, batch by batch, so machine load affects both alike. Run with OMP_NUM_THREADS=1.
+pipeline (`load_nlp(fast_rules=False, numpy_gemm=False)`: spaCy's own attribute_ruler and
+lemmatizer, thinc's BLIS) and with ours (`load_nlp()`), in the extraction's `nlp.pipe` batches,
+and compares every token's ORTH, TAG, POS, MORPH, LEMMA, DEP, HEAD, entity and sentence
+annotation: each mismatch count must be 0 (the exit status is 1 otherwise). Each batch goes
+through each pipeline's components the way `nlp.pipe` runs them (`proc.pipe` where a component
+has one), one component at a time, so the CPU time (`time.process_time`) of each component is
+measured; the two pipelines alternate which goes first, batch by batch, so machine load affects
+both alike. Run with OMP_NUM_THREADS=1 and OPENBLAS_NUM_THREADS=1.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         texts = texts[: args.limit]
     print(", ".join(f"{k}: {len(v)}" for k, v in corpora.items()), f"-> {len(texts)} texts", flush=True)
 
-    stock, ours = pipeline.load_nlp(fast_rules=False), pipeline.load_nlp()
+    stock, ours = pipeline.load_nlp(fast_rules=False, numpy_gemm=False), pipeline.load_nlp()
     assert stock.pipe_names == ours.pipe_names, (stock.pipe_names, ours.pipe_names)
     kinds = {name: (type(stock.get_pipe(name)).__name__, type(ours.get_pipe(name)).__name__)
              for name in RULE_COMPONENTS if name in ours.pipe_names}
