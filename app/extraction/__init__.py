@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .pipeline import Extractor, load_nlp
 
 # Bump when extraction output changes, so stored articles can be re-extracted.
-EXTRACTOR_VERSION = "0.3.0"
+EXTRACTOR_VERSION = "0.3.1"
 
 __all__ = ["EXTRACTOR_VERSION", "ArticleInput", "Extractor", "load_nlp", "parse_date"]
 

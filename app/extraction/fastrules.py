@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -450,6 +451,13 @@ def make_fast_attribute_ruler(nlp: Language, name: str, stock: str) -> FastAttri
 def make_fast_lemmatizer(nlp: Language, name: str, stock: str) -> FastLemmatizer:
     """Wraps the pipeline's component named `stock`, a rule-mode Lemmatizer."""
     return FastLemmatizer(_stock(nlp, stock, Lemmatizer))
+
+
+# spaCy resolves a factory's arguments from its signature; under `from __future__ import
+# annotations` those are strings, which confection's pydantic-v1 models (spaCy 3.8.7) cannot
+# resolve, so the factories carry the evaluated types
+for _factory in (make_fast_attribute_ruler, make_fast_lemmatizer):
+    _factory.__annotations__ = typing.get_type_hints(_factory)
 
 
 def install(nlp: Language) -> list[str]:
