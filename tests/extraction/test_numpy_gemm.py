@@ -73,7 +73,8 @@ def test_annotations_are_those_of_the_blis_pipeline(blis_nlp: Language, numpy_nl
 
 
 def test_the_swap_also_applies_to_a_pipeline_loaded_elsewhere(blis_nlp: Language) -> None:
-    """`use_numpy_gemm` works on any loaded pipeline (the training scripts' and benches' too)."""
+    """`use_numpy_gemm` on a pipeline straight from `spacy.load` (no tokenizer wrapper, stock rule
+    components): every layer swapped, the same parse as BLIS's."""
     import spacy
 
     from app.extraction.pipeline import DEFAULT_MODEL
