@@ -56,10 +56,11 @@ class Doc:
         content: str,
         speaker: str | None = None,
         source_text: str | None = None,
-        cue: str = "said",
+        cue: str | None = "said",
         kind: str = "indirect",
         said_on: str | None = None,
         via: str | None = None,
+        confidence: float = 0.9,
     ) -> str:
         cid = f"c{len(self.claims) + 1}"
         ent = next((e for e in self.entities if e["id"] == speaker), None)
@@ -88,11 +89,11 @@ class Doc:
                 "id": cid,
                 "kind": kind,
                 "content": self.span(content),
-                "cue": {**self.span(cue), "lemma": cue},
+                "cue": {**self.span(cue), "lemma": cue} if cue else None,
                 "source": source,
                 "via": via_doc,
                 "said_on": {"value": said_on, "timex": None} if said_on else None,
-                "confidence": 0.9,
+                "confidence": confidence,
             }
         )
         return cid
