@@ -125,6 +125,7 @@ def describe(claims: Sequence[Any]) -> list[dict[str, Any]]:
     """Claim rows (`repository.list_claims`) as dicts of exactly `ClaimOut`'s shape (every
     field, in its order, so that they serialise as the model would without being validated)."""
     out = []
+    speakers: dict[str | None, dict[str, Any] | None] = {}  # (a speaker's page: one entity, read once)
     for (id_, article_id, local_id, kind, content_start, content_end, content_text, cue_start, cue_end,
          cue_text, cue_lemma, speaker_id, source_start, source_end, source_text, source_name, source_kind,
          source_role, via_id, via_text, via_name, via_kind, said_on_value, said_on, claim_date,
@@ -133,7 +134,8 @@ def describe(claims: Sequence[Any]) -> list[dict[str, Any]]:
         if source_text is not None or speaker_id is not None:
             source = {"text": source_text, "start": source_start, "end": source_end, "name": source_name,
                       "kind": source_kind, "role": source_role,
-                      "entity": entity_ref(speaker)}
+                      "entity": speakers[speaker] if speaker in speakers
+                      else speakers.setdefault(speaker, entity_ref(speaker))}
         if via_text is not None or via_id is not None:
             via = {"text": via_text, "start": None, "end": None, "name": via_name, "kind": via_kind,
                    "role": None, "entity": entity_ref(via_entity)}

@@ -231,13 +231,13 @@ async def ids_for_ref(session: Reader, ref: str) -> list[int]:
     return [r for (r,) in rows]
 
 
-def entity_of(dialect: str, ref: Any) -> Any:
-    """The entity `ref` names (a column holding an entity id) as `json_rows` of [id, name,
-    type], a correlated subquery labelled `<ref>_entity`: a list row's entity within the page's
-    one query, one index lookup."""
+def entity_of(dialect: str, ref: Any, label: str | None = None) -> Any:
+    """The entity `ref` names (a column holding an entity id, or a parameter) as `json_rows` of
+    [id, name, type], a subquery labelled `label` (default `<ref>_entity`): a list row's entity
+    within the page's one query, one index lookup."""
     ent = Entity.__table__.c
     return (select(json_rows(dialect, ent.id, ent.name, ent.type)).where(ent.id == ref)
-            .scalar_subquery().label(f"{ref.key}_entity"))
+            .scalar_subquery().label(label or f"{ref.key}_entity"))
 
 
 # built once: `Database.read` compiles each statement once (app/core/database.py)

@@ -75,6 +75,21 @@ async def test_claim_list_bytes_are_the_models(app: FastAPI, client: httpx.Async
                                               PageParams(3, page.next)))
 
 
+async def test_one_speaker_page(app: FastAPI, client: httpx.AsyncClient, varied: int) -> None:
+    """By one speaker id the page reads the speaker's entity once (repository._list_columns):
+    every item still carries it, and the bytes are still the models'."""
+    article = (await client.get(f"/v1/articles/{varied}")).json()
+    who = next(e for e in article["entities"] if e["type"] == "PERSON" and e["name"].startswith("Olena"))
+    r = await client.get("/v1/claims", params={"speaker": who["stored_id"]})
+    items = r.json()["items"]
+    assert len(items) == 2 and {c["source"]["entity"]["id"] for c in items} == {who["stored_id"]}
+    assert all(c["source"]["entity"] == {"id": who["stored_id"], "name": who["name"], "type": "PERSON"}
+               for c in items)
+    page = await ClaimService(app.state.db).list(ClaimFilters(speaker=str(who["stored_id"])),
+                                                 DateRange(None, None), PageParams(20, None))
+    assert r.content == TypeAdapter(Page[ClaimOut]).dump_json(page)
+
+
 async def test_event_list_bytes_are_the_models(app: FastAPI, client: httpx.AsyncClient, varied: int) -> None:
     r = await client.get("/v1/events", params={"article_id": varied})
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
