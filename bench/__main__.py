@@ -265,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
                             cpu_ms = (queries.cpu_seconds(proc.pid) - cpu) * 1000 / max(lat.n, 1)
                             print(
                                 f"  {backend:<10} {processes} proc {kind:<15} {clients:>2} clients  "
-                                f"p50 {lat.p50_ms:7.1f} ms  p99 {lat.p99_ms:7.1f} ms  {lat.rps:6.0f} req/s  "
+                                f"p50 {lat.p50_ms:7.1f} ms  p99 {lat.p99_ms:7.1f} ms  "
+                                f"mean {lat.mean_ms:5.1f} ms  {lat.rps:6.0f} req/s  "
                                 f"server CPU {cpu_ms:4.2f} ms/req "
                                 f"({lat.n} requests, {lat.errors} errors, load {os.getloadavg()[0]:.1f})",
                                 flush=True,
