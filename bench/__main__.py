@@ -260,14 +260,17 @@ def main(argv: list[str] | None = None) -> int:
                     for kind in ("events", "claims_speaker", "claims_q"):
                         # 1 client (the service time alone) in the first run only
                         for clients in ((1,) if run == 0 else ()) + (args.query_clients,):
-                            cpu = queries.cpu_seconds(proc.pid)
+                            cpu, pg_cpu = queries.cpu_seconds(proc.pid), queries.postgres_cpu_seconds()
                             lat = queries.load(base, kind, hot, clients, args.query_seconds)
                             cpu_ms = (queries.cpu_seconds(proc.pid) - cpu) * 1000 / max(lat.n, 1)
+                            pg_ms = (queries.postgres_cpu_seconds() - pg_cpu) * 1000 / max(lat.n, 1)
+                            db = (f"PostgreSQL CPU {pg_ms:4.2f} ms/req "
+                                  if backend == "postgresql" and pg_ms else "")
                             print(
                                 f"  {backend:<10} {processes} proc {kind:<15} {clients:>2} clients  "
                                 f"p50 {lat.p50_ms:7.1f} ms  p99 {lat.p99_ms:7.1f} ms  "
                                 f"mean {lat.mean_ms:5.1f} ms  {lat.rps:6.0f} req/s  "
-                                f"server CPU {cpu_ms:4.2f} ms/req "
+                                f"server CPU {cpu_ms:4.2f} ms/req {db}"
                                 f"({lat.n} requests, {lat.errors} errors, load {os.getloadavg()[0]:.1f})",
                                 flush=True,
                             )

@@ -112,6 +112,26 @@ def cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by this machine's PostgreSQL processes (0 when it runs elsewhere):
+    on a small machine the API, the database and the load generator share the cores, and a
+    list's throughput is bounded by their sum per request."""
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/comm", encoding="ascii") as fh:
+                if fh.read().strip() != "postgres":
+                    continue
+            with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except (OSError, UnicodeDecodeError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def load(url: str, kind: str, hot: list[int], clients: int, seconds: float) -> Latency:
     """`clients` concurrent connections for `seconds`, with wrk when installed."""
     if WRK:
@@ -279,6 +299,7 @@ def indexes_in(plan: list[str]) -> list[str]:
 
 __all__ = [
     "LOAD_GENERATOR", "Latency", "QueryFigures", "cpu_seconds", "date", "explain", "hot_people",
+    "postgres_cpu_seconds",
     "merge_search_indexes",
     "indexes_in", "load",
 ]
