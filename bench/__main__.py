@@ -7,7 +7,10 @@ makes sense. Figures are printed (and never asserted); record them in bench/RESU
 3. end to end through HTTP (real uvicorn, concurrent clients) into SQLite and PostgreSQL,
    synchronous and asynchronous ingestion;
 4. query latency p50/p99 under 32 concurrent clients on a seeded database (`--scale 1` =
-   1,000,000 claims / 200,000 articles / 50,000 entities), with EXPLAIN;
+   1,000,000 claims / 200,000 articles / 50,000 entities), with EXPLAIN; beside them the floor
+   of this machine's HTTP stack under the same clients (FastAPI with one route and nothing of
+   ours, bench/floor_app.py) and the service's own `/livez`, each list's req/s as a ratio to
+   the floor's;
 5. peak RSS per extraction worker process.
 """
 
@@ -17,6 +20,7 @@ import argparse
 import asyncio
 import os
 import platform
+import subprocess
 import sys
 import time
 import uuid
@@ -94,6 +98,30 @@ def machine() -> str:
 def line(label: str, value: float, unit: str, ratio: float | None = None, target: str = "") -> None:
     r = f"{ratio:5.2f}x of (1)" if ratio is not None else " " * 13
     print(f"  {label:<52} {value:9.2f} {unit:<8} {r}  {target}", flush=True)
+
+
+def _measure(base: str, proc: subprocess.Popen[bytes], kind: str, hot: list[int], clients: int,
+             seconds: float) -> tuple[queries.Latency, float, float]:
+    """One load run; with the server's and PostgreSQL's CPU per request over it."""
+    cpu, pg_cpu = queries.cpu_seconds(proc.pid), queries.postgres_cpu_seconds()
+    lat = queries.load(base, kind, hot, clients, seconds)
+    cpu_ms = (queries.cpu_seconds(proc.pid) - cpu) * 1000 / max(lat.n, 1)
+    pg_ms = (queries.postgres_cpu_seconds() - pg_cpu) * 1000 / max(lat.n, 1)
+    return lat, cpu_ms, pg_ms
+
+
+def report(backend: str, processes: int, kind: str, clients: int, lat: queries.Latency, cpu_ms: float,
+           pg_ms: float, note: str = "") -> None:
+    db = f"PostgreSQL CPU {pg_ms:4.2f} ms/req " if backend == "postgresql" and pg_ms else ""
+    print(
+        f"  {backend:<10} {processes} proc {kind:<15} {clients:>2} clients  "
+        f"p50 {lat.p50_ms:7.1f} ms  p99 {lat.p99_ms:7.1f} ms  "
+        f"mean {lat.mean_ms:5.1f} ms  {lat.rps:6.0f} req/s  "
+        f"server CPU {cpu_ms:4.2f} ms/req {db}"
+        f"({lat.n} requests, {lat.errors} errors, load {os.getloadavg()[0]:.1f})"
+        + (f"  [{note}]" if note else ""),
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,6 +260,16 @@ def main(argv: list[str] | None = None) -> int:
         ]
         if pg:
             dbs.append(("postgresql", *_pg_db(args.pg, f"newsclaims_bench_s{tag}", fresh=args.reseed)))
+        # what this machine's HTTP stack alone allows at these clients: the same uvicorn serving
+        # FastAPI with one route and nothing of ours (bench/floor_app.py)
+        floor: dict[int, float] = {}
+        for processes in args.api_processes:
+            with server("sqlite+aiosqlite://", tmp / f"floor-{processes}.log", processes,
+                        app="bench.floor_app:app") as (base, proc):
+                lat, cpu_ms, pg_ms = _measure(base, proc, "livez", [], args.query_clients, args.query_seconds)
+                floor[processes] = lat.rps
+                report("floor", processes, "livez", args.query_clients, lat, cpu_ms, pg_ms,
+                       note="FastAPI + uvicorn alone, one route, no database")
         for backend, url, created_now in dbs:
             path = make_url(url).database or ""
             fresh = created_now if backend == "postgresql" else (args.reseed or not Path(path).exists())
@@ -257,23 +295,16 @@ def main(argv: list[str] | None = None) -> int:
                     # (the connection pool at its default size, 10: with 16, up to 16 queries ran
                     # in PostgreSQL at once on the two cores and the 32-client p99 went up by half)
                 ) as (base, proc):
-                    for kind in ("events", "claims_speaker", "claims_q"):
+                    # the service's own /livez first: its middleware and routing, no query
+                    for kind in ("livez", "events", "claims_speaker", "claims_q"):
                         # 1 client (the service time alone) in the first run only
-                        for clients in ((1,) if run == 0 else ()) + (args.query_clients,):
-                            cpu, pg_cpu = queries.cpu_seconds(proc.pid), queries.postgres_cpu_seconds()
-                            lat = queries.load(base, kind, hot, clients, args.query_seconds)
-                            cpu_ms = (queries.cpu_seconds(proc.pid) - cpu) * 1000 / max(lat.n, 1)
-                            pg_ms = (queries.postgres_cpu_seconds() - pg_cpu) * 1000 / max(lat.n, 1)
-                            db = (f"PostgreSQL CPU {pg_ms:4.2f} ms/req "
-                                  if backend == "postgresql" and pg_ms else "")
-                            print(
-                                f"  {backend:<10} {processes} proc {kind:<15} {clients:>2} clients  "
-                                f"p50 {lat.p50_ms:7.1f} ms  p99 {lat.p99_ms:7.1f} ms  "
-                                f"mean {lat.mean_ms:5.1f} ms  {lat.rps:6.0f} req/s  "
-                                f"server CPU {cpu_ms:4.2f} ms/req {db}"
-                                f"({lat.n} requests, {lat.errors} errors, load {os.getloadavg()[0]:.1f})",
-                                flush=True,
-                            )
+                        for clients in ((1,) if run == 0 and kind != "livez" else ()) + (args.query_clients,):
+                            lat, cpu_ms, pg_ms = _measure(base, proc, kind, hot, clients, args.query_seconds)
+                            of_floor = (f"{lat.rps / floor[processes]:.2f}x the floor's req/s"
+                                        if clients == args.query_clients and processes in floor else "")
+                            report(backend, processes, kind, clients, lat, cpu_ms, pg_ms,
+                                   note=", ".join(filter(None, (
+                                       "the service, no database" if kind == "livez" else "", of_floor))))
             # a rarely quoted person's surname: a word in a few hundred claims
             rare = next(n for i, t, n in seed.entity_rows(sc) if i >= sc.entities * 4 // 5 and t == "PERSON")
             for kind, plan in queries.explain(url, hot[0], rare.split()[-1]).items():

@@ -78,10 +78,10 @@ def migrate(db_url: str) -> None:
 
 @contextmanager
 def server(
-    db_url: str, log: Path, processes: int = 1, **extra: str
+    db_url: str, log: Path, processes: int = 1, app: str = "app.main:app", **extra: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A real uvicorn (`processes` worker processes) on a free loopback port; yields (base URL,
-    process) once /readyz is 200."""
+    """A real uvicorn (`processes` worker processes) serving `app` on a free loopback port;
+    yields (base URL, process) once /readyz is 200."""
     port = free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -89,7 +89,7 @@ def server(
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "app.main:app",
+                app,
                 "--host",
                 "127.0.0.1",
                 "--port",

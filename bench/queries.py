@@ -1,7 +1,8 @@
 """(4) query latency at scale: `GET /v1/events?entity=&from=&to=`, `GET /v1/claims?speaker=` and
 full-text `GET /v1/claims?q=` on a seeded database (bench/seed.py), through a real uvicorn,
 under concurrent clients; p50/p99 per query, and the plans (EXPLAIN) of the queries the
-repositories actually send, to show which indexes they use.
+repositories actually send, to show which indexes they use. `GET /livez` under the same load
+(of the service, and of bench/floor_app.py) is what the HTTP stack costs with no query.
 
 The load comes from `wrk` when it is installed (`apt-get install wrk`): one C thread that leaves
 the two cores to the server and the database. Otherwise from an httpx script, which on a small
@@ -62,6 +63,8 @@ def _window(rng: random.Random) -> tuple[str, str]:
 
 
 def requests_for(kind: str, rng: random.Random, hot: list[int]) -> tuple[str, dict[str, Any]]:
+    if kind == "livez":  # the HTTP stack alone: no database (floor_app.py)
+        return "/livez", {}
     if kind == "events":
         frm, to = _window(rng)
         return "/v1/events", {"entity": str(rng.choice(hot)), "from": frm, "to": to}
@@ -146,7 +149,7 @@ def _wrk(url: str, kind: str, hot: list[int], clients: int, seconds: float) -> L
         lines = []
         for _ in range(5000):
             path, params = requests_for(kind, rng, hot)
-            lines.append(f"{path}?{urlencode(params)}")
+            lines.append(f"{path}?{urlencode(params)}" if params else path)
         paths.write_text("\n".join(lines) + "\n")
         script.write_text(_WRK_SCRIPT)
         for path in lines[:3]:  # warm the server's connection pool and caches
