@@ -101,20 +101,20 @@ def line(label: str, value: float, unit: str, ratio: float | None = None, target
 
 
 def _measure(base: str, proc: subprocess.Popen[bytes], kind: str, hot: list[int], clients: int,
-             seconds: float) -> tuple[queries.Latency, float, float]:
+             seconds: float, rate: float | None = None) -> tuple[queries.Latency, float, float]:
     """One load run; with the server's and PostgreSQL's CPU per request over it."""
     cpu, pg_cpu = queries.cpu_seconds(proc.pid), queries.postgres_cpu_seconds()
-    lat = queries.load(base, kind, hot, clients, seconds)
+    lat = queries.load(base, kind, hot, clients, seconds, rate)
     cpu_ms = (queries.cpu_seconds(proc.pid) - cpu) * 1000 / max(lat.n, 1)
     pg_ms = (queries.postgres_cpu_seconds() - pg_cpu) * 1000 / max(lat.n, 1)
     return lat, cpu_ms, pg_ms
 
 
 def report(backend: str, processes: int, kind: str, clients: int, lat: queries.Latency, cpu_ms: float,
-           pg_ms: float, note: str = "") -> None:
+           pg_ms: float, note: str = "", paced: bool = False) -> None:
     db = f"PostgreSQL CPU {pg_ms:4.2f} ms/req " if backend == "postgresql" and pg_ms else ""
     print(
-        f"  {backend:<10} {processes} proc {kind:<15} {clients:>2} clients  "
+        f"  {backend:<10} {processes} proc {kind:<15} {clients:>2} clients{' paced' if paced else '      '}  "
         f"p50 {lat.p50_ms:7.1f} ms  p99 {lat.p99_ms:7.1f} ms  "
         f"mean {lat.mean_ms:5.1f} ms  {lat.rps:6.0f} req/s  "
         f"server CPU {cpu_ms:4.2f} ms/req {db}"
@@ -148,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
         help="uvicorn worker processes serving the query benchmark, one run each (default: the cpu count, "
         "then 1: on a small machine the database and the load generator need a core too)")
     ap.add_argument("--query-seconds", type=float, default=10.0)
+    ap.add_argument(
+        "--query-rate", type=float, default=1000.0,
+        help="also run each list with the same clients paced to about this many requests a second "
+        "in all (a pause between a response and the next request): the latency below saturation "
+        "(0: closed loop only)")
     ap.add_argument(
         "--pg",
         default=os.environ.get("NEWSCLAIMS_BENCH_PG", DEFAULT_PG),
@@ -305,6 +310,12 @@ def main(argv: list[str] | None = None) -> int:
                             report(backend, processes, kind, clients, lat, cpu_ms, pg_ms,
                                    note=", ".join(filter(None, (
                                        "the service, no database" if kind == "livez" else "", of_floor))))
+                        if args.query_rate and kind != "livez":
+                            # the same clients below saturation: the latency at that load
+                            lat, cpu_ms, pg_ms = _measure(base, proc, kind, hot, args.query_clients,
+                                                          args.query_seconds, args.query_rate)
+                            report(backend, processes, kind, args.query_clients, lat, cpu_ms, pg_ms,
+                                   note=f"paced to ~{args.query_rate:.0f} req/s offered", paced=True)
             # a rarely quoted person's surname: a word in a few hundred claims
             rare = next(n for i, t, n in seed.entity_rows(sc) if i >= sc.entities * 4 // 5 and t == "PERSON")
             for kind, plan in queries.explain(url, hot[0], rare.split()[-1]).items():

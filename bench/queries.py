@@ -83,9 +83,17 @@ LOAD_GENERATOR = (
 _WRK_SCRIPT = """
 local paths = {}
 local i = 0
+local think = 0
 function init(args)
   for line in io.lines(args[1]) do paths[#paths + 1] = line end
   i = math.random(#paths)
+  think = tonumber(args[2]) or 0
+end
+-- paced runs: an exponential think time (mean `think` ms) between a response and the next
+-- request; wrk starts a request's clock when it writes it, so the wait is not in its latency
+function delay()
+  if think <= 0 then return 0 end
+  return math.floor(-math.log(1 - math.random()) * think + 0.5)
 end
 function request()
   i = i % #paths + 1
@@ -135,14 +143,26 @@ def postgres_cpu_seconds() -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def load(url: str, kind: str, hot: list[int], clients: int, seconds: float) -> Latency:
-    """`clients` concurrent connections for `seconds`, with wrk when installed."""
+def think_ms(clients: int, rate: float | None) -> float:
+    """The mean pause per client between a response and its next request that offers about
+    `rate` requests a second over `clients` connections (0: a closed loop, each client sends
+    its next request at once). Requests then come about as they would from many independent
+    users, and the latency is that of a service below its saturation: the p99 a client sees at
+    that load, where a closed loop's p99 is 32 / throughput times the spread."""
+    return clients * 1000 / rate if rate else 0.0
+
+
+def load(url: str, kind: str, hot: list[int], clients: int, seconds: float,
+         rate: float | None = None) -> Latency:
+    """`clients` concurrent connections for `seconds`, with wrk when installed; paced to about
+    `rate` requests a second when given (`think_ms`), else as fast as the server answers."""
+    think = think_ms(clients, rate)
     if WRK:
-        return _wrk(url, kind, hot, clients, seconds)
-    return asyncio.run(_httpx_load(url, kind, hot, clients, seconds))
+        return _wrk(url, kind, hot, clients, seconds, think)
+    return asyncio.run(_httpx_load(url, kind, hot, clients, seconds, think))
 
 
-def _wrk(url: str, kind: str, hot: list[int], clients: int, seconds: float) -> Latency:
+def _wrk(url: str, kind: str, hot: list[int], clients: int, seconds: float, think: float = 0.0) -> Latency:
     rng = random.Random(kind)
     with tempfile.TemporaryDirectory(prefix="newsclaims-wrk-") as tmp:
         paths, script = Path(tmp) / "paths.txt", Path(tmp) / "load.lua"
@@ -156,7 +176,7 @@ def _wrk(url: str, kind: str, hot: list[int], clients: int, seconds: float) -> L
             httpx.get(url + path, timeout=60)
         out = subprocess.run(
             [str(WRK), "-t1", f"-c{clients}", f"-d{seconds:.0f}s", "--timeout", "30s", "-s", str(script),
-             url, "--", str(paths)],
+             url, "--", str(paths), f"{think:.3f}"],
             capture_output=True, text=True, check=True,
         ).stdout
     fig = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
@@ -164,7 +184,8 @@ def _wrk(url: str, kind: str, hot: list[int], clients: int, seconds: float) -> L
                    fig["n"] / (fig["duration_us"] / 1e6), fig["mean_us"] / 1000)
 
 
-async def _httpx_load(url: str, kind: str, hot: list[int], clients: int, seconds: float) -> Latency:
+async def _httpx_load(url: str, kind: str, hot: list[int], clients: int, seconds: float,
+                      think: float = 0.0) -> Latency:
     rng = random.Random(kind)
     times: list[float] = []
     errors = 0
@@ -178,6 +199,8 @@ async def _httpx_load(url: str, kind: str, hot: list[int], clients: int, seconds
             r = await c.get(path, params=params)
             times.append(time.perf_counter() - t)
             errors += r.status_code != 200
+            if think:
+                await asyncio.sleep(rng.expovariate(1000 / think))
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as c:
@@ -301,7 +324,7 @@ def indexes_in(plan: list[str]) -> list[str]:
 
 
 __all__ = [
-    "LOAD_GENERATOR", "Latency", "QueryFigures", "cpu_seconds", "date", "explain", "hot_people",
+    "LOAD_GENERATOR", "Latency", "QueryFigures", "cpu_seconds", "date", "explain", "hot_people", "think_ms",
     "postgres_cpu_seconds",
     "merge_search_indexes",
     "indexes_in", "load",
