@@ -7,24 +7,31 @@ matches for its words. On the 1M-claim bench database (13 segments), one `GET /v
 page cost 0.21 ms in SQLite, 0.11 ms of it in the index; merged into one segment, 0.12 and
 0.02 ms. PostgreSQL's GIN indexes are kept by autovacuum and need none of this.
 
-`SearchIndexMerger` runs in the API process (SQLite is single-instance): every `interval_s` it
+`SearchIndexMerger` runs in the API process (SQLite is single-host): every `interval_s` it
 counts each index's segments, and past `max_segments` merges them into one with FTS5's
 incremental 'merge' command, `MERGE_PAGES` pages per write transaction (a few tens of
 milliseconds each), pausing between transactions so that ingestion's writes get in. Reads are
 never blocked (WAL: they go on reading the last committed state). A full merge rewrites the
 index once (1.5 s for the 1M-claim claims index), so it runs at most once an interval, and only
-when the index has fragmented again.
+when the index has fragmented again. Several API processes on one file (`uvicorn --workers`)
+each run a merger, started together; a lock on a file beside the database (`merge_lock`) lets one
+of them merge and the others skip that round, rather than all rewriting the same index at once,
+contending for the write lock.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
+import os
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from functools import partial
 
 from sqlalchemy import TextClause, text
+from sqlalchemy.engine import make_url
 
 from .database import Database, Reader
 
@@ -77,9 +84,50 @@ async def merge(db: Database, table: str, pause_s: float = PAUSE_S, stop: asynci
     return steps
 
 
+def lock_path(db: Database) -> str | None:
+    """The merge lock's file: beside the database file (None for an in-memory database, which
+    only its own process can see)."""
+    path = make_url(db.url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return f"{path}-fts-merge.lock"
+
+
+@contextmanager
+def merge_lock(db: Database) -> Iterator[bool]:
+    """Whether this process may merge the database's indexes now: True while it holds the
+    lock, False when another process (or another `Database` here) holds it. Never waits: the
+    holder is merging, and the others' next round comes an interval later. The lock is the
+    kernel's (`flock`), so a process that dies lets go of it."""
+    path = lock_path(db)
+    if path is None:
+        yield True
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True  # (closing the descriptor releases the lock)
+    finally:
+        os.close(fd)
+
+
 async def merge_fragmented(db: Database, max_segments: int, stop: asyncio.Event | None = None
                            ) -> dict[str, tuple[int, int]]:
-    """Merge each index holding more than `max_segments` segments: {table: (before, after)}."""
+    """Merge each index holding more than `max_segments` segments: {table: (before, after)};
+    nothing while another process is merging the same database (`merge_lock`)."""
+    with merge_lock(db) as mine:
+        if not mine:
+            log.debug("another process is merging the full-text indexes; skipped this round")
+            return {}
+        return await _merge_fragmented(db, max_segments, stop)
+
+
+async def _merge_fragmented(db: Database, max_segments: int, stop: asyncio.Event | None
+                            ) -> dict[str, tuple[int, int]]:
     done: dict[str, tuple[int, int]] = {}
     for table in FTS_TABLES:
         if stop is not None and stop.is_set():

@@ -4,6 +4,7 @@ ends as one segment while the service runs, and searches find exactly what they 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -120,3 +121,54 @@ async def test_no_merger_on_postgresql(db_url: str) -> None:
         assert fts.start_merger(db, 0, 4) is None
     finally:
         await db.dispose()
+
+
+async def fragmented(db: Database, n: int) -> None:
+    """`n` one-row transactions into the claims index: `n` segments."""
+    await no_automerge(db)
+    for i in range(n):
+        async with db.session(write=True) as s:
+            await s.execute(text("INSERT INTO claims_search(rowid, content_text) VALUES (:r, :t)"),
+                            {"r": i + 1, "t": f"words number {i}"})
+    assert (await segments(db))["claims_search"] == n
+
+
+async def test_one_process_merges_a_database_at_a_time(tmp_path: Path) -> None:
+    """Several API processes on one SQLite file each run a merger: while one holds the merge lock
+    the others skip the round, and the kernel lets go of the lock when its holder dies."""
+    with database("sqlite", tmp_path) as url:
+        db, other = Database(url), Database(url)
+        try:
+            await fragmented(db, 3)
+            path = fts.lock_path(db)
+            assert path is not None and path == fts.lock_path(other)
+            # another merger of this process holds it
+            with fts.merge_lock(other) as mine:
+                assert mine
+                assert await fts.merge_fragmented(db, max_segments=2) == {}
+            assert (await segments(db))["claims_search"] == 3
+            # another process holds it, then is killed
+            holder = await asyncio.create_subprocess_exec(
+                sys.executable, "-c",
+                "import fcntl, os, sys, time\n"
+                "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+                "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+                "print('held', flush=True)\n"
+                "time.sleep(60)\n", path,
+                stdout=asyncio.subprocess.PIPE)
+            try:
+                assert holder.stdout is not None
+                assert (await asyncio.wait_for(holder.stdout.readline(), 30)).strip() == b"held"
+                assert await fts.merge_fragmented(db, max_segments=2) == {}
+                assert (await segments(db))["claims_search"] == 3
+            finally:
+                holder.kill()
+                await holder.wait()
+            # two mergers started together: one merges, the other skips
+            results = await asyncio.gather(fts.merge_fragmented(db, max_segments=2),
+                                           fts.merge_fragmented(other, max_segments=2))
+            assert sorted(results, key=len) == [{}, {"claims_search": (3, 1)}]
+            assert (await segments(db))["claims_search"] == 1
+        finally:
+            await db.dispose()
+            await other.dispose()
