@@ -10,7 +10,8 @@ makes sense. Figures are printed (and never asserted); record them in bench/RESU
    1,000,000 claims / 200,000 articles / 50,000 entities), with EXPLAIN; beside them the floor
    of this machine's HTTP stack under the same clients (FastAPI with one route and nothing of
    ours, bench/floor_app.py) and the service's own `/livez`, each list's req/s as a ratio to
-   the floor's;
+   the floor's; and the lists once more at one process with the default settings (an API key
+   on every request, metrics, the access log);
 5. peak RSS per extraction worker process.
 """
 
@@ -31,7 +32,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from . import extraction_speed, http_ingest, memory, queries, seed
-from .common import migrate, polnear_texts, server
+from .common import ROOT, env_for, migrate, polnear_texts, server
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 TARGETS = {"per_core": 0.9, "two_workers": 1.8, "http_pg": 0.8, "p99_ms": 20.0, "rss_mb": 500.0}
@@ -101,10 +102,11 @@ def line(label: str, value: float, unit: str, ratio: float | None = None, target
 
 
 def _measure(base: str, proc: subprocess.Popen[bytes], kind: str, hot: list[int], clients: int,
-             seconds: float, rate: float | None = None) -> tuple[queries.Latency, float, float]:
+             seconds: float, rate: float | None = None, key: str = ""
+             ) -> tuple[queries.Latency, float, float]:
     """One load run; with the server's and PostgreSQL's CPU per request over it."""
     cpu, pg_cpu = queries.cpu_seconds(proc.pid), queries.postgres_cpu_seconds()
-    lat = queries.load(base, kind, hot, clients, seconds, rate)
+    lat = queries.load(base, kind, hot, clients, seconds, rate, key)
     cpu_ms = (queries.cpu_seconds(proc.pid) - cpu) * 1000 / max(lat.n, 1)
     pg_ms = (queries.postgres_cpu_seconds() - pg_cpu) * 1000 / max(lat.n, 1)
     return lat, cpu_ms, pg_ms
@@ -316,11 +318,31 @@ def main(argv: list[str] | None = None) -> int:
                                                           args.query_seconds, args.query_rate)
                             report(backend, processes, kind, args.query_clients, lat, cpu_ms, pg_ms,
                                    note=f"paced to ~{args.query_rate:.0f} req/s offered", paced=True)
+            # one process as deployed by default: an API key checked on every request (one read
+            # of the key, a keyed hash), Prometheus metrics, the JSON access log (the runs above
+            # leave these to the gateway: NEWSCLAIMS_AUTH=none, no metrics, warnings only)
+            key = api_key(url)
+            with server(url, tmp / f"{backend}-queries-production.log", 1,
+                        NEWSCLAIMS_EXTRACTION_WORKERS="1", NEWSCLAIMS_QUEUE_WORKER="off",
+                        NEWSCLAIMS_AUTH="keys", NEWSCLAIMS_METRICS_ENABLED="true",
+                        NEWSCLAIMS_LOG_LEVEL="INFO") as (base, proc):
+                for kind in ("events", "claims_speaker", "claims_q"):
+                    lat, cpu_ms, pg_ms = _measure(base, proc, kind, hot, args.query_clients,
+                                                  args.query_seconds, key=key)
+                    report(backend, 1, kind, args.query_clients, lat, cpu_ms, pg_ms,
+                           note="default settings: API key, metrics, access log")
             # a rarely quoted person's surname: a word in a few hundred claims
             rare = next(n for i, t, n in seed.entity_rows(sc) if i >= sc.entities * 4 // 5 and t == "PERSON")
             for kind, plan in queries.explain(url, hot[0], rare.split()[-1]).items():
                 print(f"  {backend} EXPLAIN {kind}: {'; '.join(queries.indexes_in(plan)) or plan[:3]}")
     return 0
+
+
+def api_key(db_url: str) -> str:
+    """A read key created in the bench database with the service's own command."""
+    out = subprocess.run([sys.executable, "-m", "app.cli", "keys", "create", "--name", "bench"],
+                         cwd=ROOT, env=env_for(db_url), check=True, capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
 
 
 def tempfile_dir() -> str:

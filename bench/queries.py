@@ -88,6 +88,7 @@ function init(args)
   for line in io.lines(args[1]) do paths[#paths + 1] = line end
   i = math.random(#paths)
   think = tonumber(args[2]) or 0
+  if args[3] and args[3] ~= "" then wrk.headers["Authorization"] = args[3] end
 end
 -- paced runs: an exponential think time (mean `think` ms) between a response and the next
 -- request; wrk starts a request's clock when it writes it, so the wait is not in its latency
@@ -153,16 +154,19 @@ def think_ms(clients: int, rate: float | None) -> float:
 
 
 def load(url: str, kind: str, hot: list[int], clients: int, seconds: float,
-         rate: float | None = None) -> Latency:
+         rate: float | None = None, key: str = "") -> Latency:
     """`clients` concurrent connections for `seconds`, with wrk when installed; paced to about
-    `rate` requests a second when given (`think_ms`), else as fast as the server answers."""
+    `rate` requests a second when given (`think_ms`), else as fast as the server answers; each
+    request with the API key `key` when given."""
     think = think_ms(clients, rate)
+    auth = f"Bearer {key}" if key else ""
     if WRK:
-        return _wrk(url, kind, hot, clients, seconds, think)
-    return asyncio.run(_httpx_load(url, kind, hot, clients, seconds, think))
+        return _wrk(url, kind, hot, clients, seconds, think, auth)
+    return asyncio.run(_httpx_load(url, kind, hot, clients, seconds, think, auth))
 
 
-def _wrk(url: str, kind: str, hot: list[int], clients: int, seconds: float, think: float = 0.0) -> Latency:
+def _wrk(url: str, kind: str, hot: list[int], clients: int, seconds: float, think: float = 0.0,
+         auth: str = "") -> Latency:
     rng = random.Random(kind)
     with tempfile.TemporaryDirectory(prefix="newsclaims-wrk-") as tmp:
         paths, script = Path(tmp) / "paths.txt", Path(tmp) / "load.lua"
@@ -173,10 +177,10 @@ def _wrk(url: str, kind: str, hot: list[int], clients: int, seconds: float, thin
         paths.write_text("\n".join(lines) + "\n")
         script.write_text(_WRK_SCRIPT)
         for path in lines[:3]:  # warm the server's connection pool and caches
-            httpx.get(url + path, timeout=60)
+            httpx.get(url + path, timeout=60, headers={"Authorization": auth} if auth else None)
         out = subprocess.run(
             [str(WRK), "-t1", f"-c{clients}", f"-d{seconds:.0f}s", "--timeout", "30s", "-s", str(script),
-             url, "--", str(paths), f"{think:.3f}"],
+             url, "--", str(paths), f"{think:.3f}", auth],
             capture_output=True, text=True, check=True,
         ).stdout
     fig = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
@@ -185,7 +189,7 @@ def _wrk(url: str, kind: str, hot: list[int], clients: int, seconds: float, thin
 
 
 async def _httpx_load(url: str, kind: str, hot: list[int], clients: int, seconds: float,
-                      think: float = 0.0) -> Latency:
+                      think: float = 0.0, auth: str = "") -> Latency:
     rng = random.Random(kind)
     times: list[float] = []
     errors = 0
@@ -203,7 +207,8 @@ async def _httpx_load(url: str, kind: str, hot: list[int], clients: int, seconds
                 await asyncio.sleep(rng.expovariate(1000 / think))
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as c:
+    headers = {"Authorization": auth} if auth else None
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits, headers=headers) as c:
         for _ in range(3):  # warm the connection pool and caches
             await c.get(*requests_for(kind, rng, hot)[:1], params=requests_for(kind, rng, hot)[1])
         t0 = time.perf_counter()
