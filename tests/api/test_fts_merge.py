@@ -45,6 +45,16 @@ async def no_automerge(db: Database) -> None:
         await s.execute(text("INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', 0)"))
 
 
+async def fragmented(db: Database, n: int) -> None:
+    """`n` one-row transactions into the claims index: `n` segments."""
+    await no_automerge(db)
+    for i in range(n):
+        async with db.session(write=True) as s:
+            await s.execute(text("INSERT INTO claims_search(rowid, content_text) VALUES (:r, :t)"),
+                            {"r": i + 1, "t": f"words number {i}"})
+    assert (await segments(db))["claims_search"] == n
+
+
 async def search(client: httpx.AsyncClient, path: str, q: str) -> list[int]:
     r = await client.get(path, params={"q": q, "limit": 50})
     assert r.status_code == 200, r.text
@@ -92,12 +102,7 @@ async def test_merging_below_the_threshold_or_when_stopped_does_nothing(tmp_path
     with database("sqlite", tmp_path) as url:
         db = Database(url)
         try:
-            await no_automerge(db)
-            for i in range(3):  # three one-row transactions: three segments
-                async with db.session(write=True) as s:
-                    await s.execute(text("INSERT INTO claims_search(rowid, content_text) VALUES (:r, :t)"),
-                                    {"r": i + 1, "t": f"words number {i}"})
-            assert (await segments(db))["claims_search"] == 3
+            await fragmented(db, 3)
             assert await fts.merge_fragmented(db, max_segments=3) == {}
             stop = asyncio.Event()
             stop.set()
@@ -121,16 +126,6 @@ async def test_no_merger_on_postgresql(db_url: str) -> None:
         assert fts.start_merger(db, 0, 4) is None
     finally:
         await db.dispose()
-
-
-async def fragmented(db: Database, n: int) -> None:
-    """`n` one-row transactions into the claims index: `n` segments."""
-    await no_automerge(db)
-    for i in range(n):
-        async with db.session(write=True) as s:
-            await s.execute(text("INSERT INTO claims_search(rowid, content_text) VALUES (:r, :t)"),
-                            {"r": i + 1, "t": f"words number {i}"})
-    assert (await segments(db))["claims_search"] == n
 
 
 async def test_one_process_merges_a_database_at_a_time(tmp_path: Path) -> None:
